@@ -1,0 +1,408 @@
+//! The tantivy index on disk: schema, build, manifest. The only writer of the index.
+//!
+//! Layout under the data folder: `index/<fingerprint>/` holds one complete index and its
+//! `manifest.json`, and the file `index/CURRENT` names the one in use. The fingerprint hashes every
+//! knowledge file (documents, dictionary, synonyms) and the analysis version, so an unchanged
+//! knowledge folder reuses the index and any change builds a new one beside the old. A build
+//! goes to a temporary folder that is renamed into place only when complete, and `CURRENT` is
+//! replaced by a rename, so a reader never sees half an index. This module does not search.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use tantivy::schema::{
+    Field, IndexRecordOption, NumericOptions, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions,
+};
+use tantivy::{Index, IndexWriter, TantivyDocument};
+
+use crate::knowledge::Knowledge;
+use crate::passages::{self, Passage};
+use crate::tokenizer::{Analyzer, TOKENIZER_NAME};
+
+/// Bumped whenever tokenisation or the schema changes, so old indexes are rebuilt.
+pub const ANALYSIS_VERSION: u32 = 1;
+const MANIFEST_FILE: &str = "manifest.json";
+const CURRENT_FILE: &str = "CURRENT";
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("index i/o at {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("tantivy: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("manifest {path}: {source}")]
+    Manifest {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("the knowledge folder has no usable document")]
+    NoDocuments,
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> IndexError + '_ {
+    move |source| IndexError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The fields of a passage in the index.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    pub id: Field,
+    pub doc_id: Field,
+    pub title: Field,
+    pub section: Field,
+    pub meeting: Field,
+    pub body: Field,
+    pub dates: Field,
+    pub ord: Field,
+    /// Title and section path, tokenised: lets a heading vouch for its paragraphs.
+    pub context: Field,
+    /// The normalised passage text: indexed with jieba and stored as is.
+    pub text: Field,
+}
+
+impl Fields {
+    pub fn schema() -> (Schema, Fields) {
+        let mut b = Schema::builder();
+        let jieba = TextFieldIndexing::default()
+            .set_tokenizer(TOKENIZER_NAME)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+        let fields = Fields {
+            id: b.add_text_field("id", STRING | STORED),
+            doc_id: b.add_text_field("doc_id", STRING | STORED),
+            title: b.add_text_field("title", STORED),
+            section: b.add_text_field("section", STORED),
+            meeting: b.add_text_field("meeting", STORED),
+            body: b.add_text_field("body", STORED),
+            dates: b.add_text_field("dates", STORED),
+            ord: b.add_u64_field(
+                "ord",
+                NumericOptions::default()
+                    .set_stored()
+                    .set_indexed()
+                    .set_fast(),
+            ),
+            context: b.add_text_field(
+                "context",
+                TextOptions::default().set_indexing_options(jieba.clone()),
+            ),
+            text: b.add_text_field(
+                "text",
+                TextOptions::default()
+                    .set_indexing_options(jieba)
+                    .set_stored(),
+            ),
+        };
+        (b.build(), fields)
+    }
+
+    pub fn from_schema(schema: &Schema) -> Result<Fields, IndexError> {
+        let get = |name: &str| schema.get_field(name).map_err(IndexError::from);
+        Ok(Fields {
+            id: get("id")?,
+            doc_id: get("doc_id")?,
+            title: get("title")?,
+            section: get("section")?,
+            meeting: get("meeting")?,
+            body: get("body")?,
+            dates: get("dates")?,
+            ord: get("ord")?,
+            context: get("context")?,
+            text: get("text")?,
+        })
+    }
+}
+
+/// One document as the manifest records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocSummary {
+    pub id: String,
+    pub file: String,
+    pub title: String,
+    #[serde(default)]
+    pub meeting: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub dates: String,
+    pub passages: usize,
+    /// Content hash of the file, to tell changed documents from unchanged ones.
+    pub hash: String,
+}
+
+/// What an index was built from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub fingerprint: String,
+    pub analysis_version: u32,
+    pub built_at_unix: u64,
+    pub build_millis: u64,
+    pub passages: usize,
+    pub documents: Vec<DocSummary>,
+    pub files: BTreeMap<String, String>,
+}
+
+/// Documents added, removed and changed between two manifests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    pub changed: Vec<String>,
+}
+
+impl Manifest {
+    pub fn changes_from(&self, old: &Manifest) -> Changes {
+        let mut c = Changes::default();
+        for d in &self.documents {
+            match old.documents.iter().find(|o| o.id == d.id) {
+                None => c.added.push(d.title.clone()),
+                Some(o) if o.hash != d.hash => c.changed.push(d.title.clone()),
+                Some(_) => {}
+            }
+        }
+        for o in &old.documents {
+            if !self.documents.iter().any(|d| d.id == o.id) {
+                c.removed.push(o.title.clone());
+            }
+        }
+        c
+    }
+}
+
+/// The fingerprint an index built from `k` would have.
+pub fn fingerprint(k: &Knowledge) -> String {
+    format!("v{}-{}", ANALYSIS_VERSION, k.fingerprint())
+}
+
+/// An index folder opened for reading, with its manifest.
+pub struct OpenIndex {
+    pub index: Index,
+    pub fields: Fields,
+    pub manifest: Manifest,
+    pub dir: PathBuf,
+}
+
+/// Result of [`open_or_build`]: the index and whether it was built now.
+pub struct Prepared {
+    pub index: OpenIndex,
+    pub built: bool,
+    pub elapsed: Duration,
+}
+
+fn index_root(data_dir: &Path) -> PathBuf {
+    data_dir.join("index")
+}
+
+/// Opens the index for `k` if one exists, otherwise builds it; then marks it current.
+pub fn open_or_build(
+    data_dir: &Path,
+    k: &Knowledge,
+    analyzer: &Analyzer,
+    progress: &dyn Fn(usize, usize),
+) -> Result<Prepared, IndexError> {
+    let started = Instant::now();
+    let root = index_root(data_dir);
+    let fp = fingerprint(k);
+    let dir = root.join(&fp);
+    if dir.join(MANIFEST_FILE).is_file()
+        && let Ok(index) = open_dir(&dir, analyzer)
+    {
+        set_current(&root, &fp)?;
+        return Ok(Prepared {
+            index,
+            built: false,
+            elapsed: started.elapsed(),
+        });
+    }
+    let passages = passages::from_documents(&k.documents);
+    if passages.is_empty() {
+        return Err(IndexError::NoDocuments);
+    }
+    let documents = k
+        .documents
+        .iter()
+        .map(|d| DocSummary {
+            id: d.id.clone(),
+            file: d.file.clone(),
+            title: d.meta.headline.clone(),
+            meeting: d.meta.meeting.clone().unwrap_or_default(),
+            body: d.meta.body.clone().unwrap_or_default(),
+            dates: d.meta.dates.clone().unwrap_or_default(),
+            passages: passages.iter().filter(|p| p.doc_id == d.id).count(),
+            hash: k.hashes.get(&d.file).cloned().unwrap_or_default(),
+        })
+        .collect();
+    let manifest = Manifest {
+        fingerprint: fp.clone(),
+        analysis_version: ANALYSIS_VERSION,
+        built_at_unix: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+        build_millis: 0,
+        passages: passages.len(),
+        documents,
+        files: k.hashes.clone(),
+    };
+    build_into(&root, &fp, &passages, manifest, analyzer, progress, started)?;
+    set_current(&root, &fp)?;
+    prune(&root, &fp);
+    let index = open_dir(&dir, analyzer)?;
+    Ok(Prepared {
+        index,
+        built: true,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// Builds an index of `passages` in `root/<name>`, through a temporary folder.
+pub fn build_into(
+    root: &Path,
+    name: &str,
+    passages: &[Passage],
+    mut manifest: Manifest,
+    analyzer: &Analyzer,
+    progress: &dyn Fn(usize, usize),
+    started: Instant,
+) -> Result<PathBuf, IndexError> {
+    std::fs::create_dir_all(root).map_err(io_err(root))?;
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let tmp = root.join(format!(".build-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&tmp).map_err(io_err(&tmp))?;
+    let result = (|| {
+        let (schema, f) = Fields::schema();
+        let index = Index::create_in_dir(&tmp, schema)?;
+        index
+            .tokenizers()
+            .register(TOKENIZER_NAME, analyzer.tokenizer());
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 4);
+        let mut writer: IndexWriter =
+            index.writer_with_num_threads(threads, 60_000_000 * threads)?;
+        for (n, p) in passages.iter().enumerate() {
+            let mut doc = TantivyDocument::default();
+            doc.add_text(f.id, &p.id);
+            doc.add_text(f.doc_id, &p.doc_id);
+            doc.add_text(f.title, &p.title);
+            doc.add_text(f.section, &p.section);
+            doc.add_text(f.meeting, &p.meeting);
+            doc.add_text(f.body, &p.body);
+            doc.add_text(f.dates, &p.dates);
+            doc.add_u64(f.ord, p.ord);
+            doc.add_text(f.context, format!("{} {}", p.title, p.section));
+            doc.add_text(f.text, &p.text);
+            writer.add_document(doc)?;
+            if n % 1000 == 0 {
+                progress(n, passages.len());
+            }
+        }
+        writer.commit()?;
+        writer.wait_merging_threads()?;
+        progress(passages.len(), passages.len());
+        manifest.build_millis = started.elapsed().as_millis() as u64;
+        let path = tmp.join(MANIFEST_FILE);
+        let json = serde_json::to_vec_pretty(&manifest).map_err(|source| IndexError::Manifest {
+            path: path.clone(),
+            source,
+        })?;
+        std::fs::write(&path, json).map_err(io_err(&path))?;
+        Ok::<(), IndexError>(())
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    let dir = root.join(name);
+    if dir.exists() {
+        // Another process built the same knowledge meanwhile, or an unfinished folder was left.
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    if let Err(e) = std::fs::rename(&tmp, &dir) {
+        let _ = std::fs::remove_dir_all(&tmp);
+        if !dir.join(MANIFEST_FILE).is_file() {
+            return Err(io_err(&dir)(e));
+        }
+    }
+    Ok(dir)
+}
+
+/// Opens one index folder and registers the analyzer's tokenizer on it.
+pub fn open_dir(dir: &Path, analyzer: &Analyzer) -> Result<OpenIndex, IndexError> {
+    let path = dir.join(MANIFEST_FILE);
+    let bytes = std::fs::read(&path).map_err(io_err(&path))?;
+    let manifest: Manifest =
+        serde_json::from_slice(&bytes).map_err(|source| IndexError::Manifest {
+            path: path.clone(),
+            source,
+        })?;
+    let index = Index::open_in_dir(dir)?;
+    index
+        .tokenizers()
+        .register(TOKENIZER_NAME, analyzer.tokenizer());
+    let fields = Fields::from_schema(&index.schema())?;
+    Ok(OpenIndex {
+        index,
+        fields,
+        manifest,
+        dir: dir.to_path_buf(),
+    })
+}
+
+fn set_current(root: &Path, name: &str) -> Result<(), IndexError> {
+    let current = root.join(CURRENT_FILE);
+    if std::fs::read_to_string(&current).is_ok_and(|c| c.trim() == name) {
+        return Ok(());
+    }
+    let tmp = root.join(format!(".{CURRENT_FILE}-{}", std::process::id()));
+    std::fs::write(&tmp, name).map_err(io_err(&tmp))?;
+    std::fs::rename(&tmp, &current).map_err(io_err(&current))
+}
+
+/// The manifest of the index marked current, if any.
+pub fn current_manifest(data_dir: &Path) -> Option<Manifest> {
+    let root = index_root(data_dir);
+    let name = std::fs::read_to_string(root.join(CURRENT_FILE)).ok()?;
+    let bytes = std::fs::read(root.join(name.trim()).join(MANIFEST_FILE)).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// Removes old index folders, keeping the current one and the most recent other one (a running
+/// server may still read from it until it swaps).
+fn prune(root: &Path, keep: &str) {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return;
+    };
+    let mut others: Vec<(SystemTime, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.path().is_dir()
+                && e.file_name() != keep
+                && !e.file_name().to_string_lossy().starts_with('.')
+        })
+        .map(|e| {
+            (
+                e.metadata()
+                    .and_then(|m| m.modified())
+                    .unwrap_or(UNIX_EPOCH),
+                e.path(),
+            )
+        })
+        .collect();
+    others.sort();
+    others.pop();
+    for (_, path) in others {
+        if let Err(e) = std::fs::remove_dir_all(&path) {
+            log::warn!("could not remove old index {}: {e}", path.display());
+        }
+    }
+}

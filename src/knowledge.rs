@@ -1,0 +1,533 @@
+//! The knowledge folder: report files in, [`Document`]s out.
+//!
+//! A document is Markdown with optional TOML front matter (`+++`), or plain text whose first line
+//! is the title and whose blank lines separate paragraphs. Headings give each paragraph its section
+//! path. A file that cannot be used becomes a [`SourceError`] naming the file and line; it never
+//! stops the other files from loading. `dict.txt` and `synonyms.txt` are read here as raw text
+//! and parsed by the tokenizer module. This module does not normalise, split or index text.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Name of the jieba user dictionary inside the knowledge folder.
+pub const DICT_FILE: &str = "dict.txt";
+/// Name of the synonym groups file inside the knowledge folder.
+pub const SYNONYMS_FILE: &str = "synonyms.txt";
+/// Largest report file accepted, in bytes.
+pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
+
+/// A problem in one knowledge file, at a line (1-based; 0 when it concerns the whole file).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct SourceError {
+    pub path: PathBuf,
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for SourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line > 0 {
+            write!(f, "{}:{}: {}", self.path.display(), self.line, self.message)
+        } else {
+            write!(f, "{}: {}", self.path.display(), self.message)
+        }
+    }
+}
+
+impl SourceError {
+    pub fn new(path: &Path, line: usize, message: impl Into<String>) -> Self {
+        SourceError {
+            path: path.to_path_buf(),
+            line,
+            message: message.into(),
+        }
+    }
+}
+
+/// Errors that stop the knowledge folder from being read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum KnowledgeError {
+    #[error("knowledge folder {0} does not exist or is not a folder")]
+    MissingDir(PathBuf),
+    #[error("cannot read knowledge folder {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// What the front matter of a report states. Every field is optional except the title, which
+/// falls back to the first heading or the file name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    /// The headline, used as the document title.
+    #[serde(default)]
+    pub headline: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_headline: Option<String>,
+    /// The meeting the report is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meeting: Option<String>,
+    /// The body the report speaks for: 人大, 政协, 政府工作报告, ….
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reporter: Option<String>,
+    /// Meeting dates as the report writes them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dates: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
+}
+
+/// One paragraph of a report, verbatim, with the headings above it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paragraph {
+    pub section: Vec<String>,
+    pub text: String,
+    pub line: usize,
+}
+
+/// One report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    /// Stable identifier: the file name without extension.
+    pub id: String,
+    pub file: String,
+    pub meta: Meta,
+    pub paragraphs: Vec<Paragraph>,
+}
+
+impl Document {
+    pub fn title(&self) -> &str {
+        &self.meta.headline
+    }
+}
+
+/// Everything read from the knowledge folder in one pass.
+#[derive(Debug, Clone, Default)]
+pub struct Knowledge {
+    pub documents: Vec<Document>,
+    /// Files that could not be used; the rest loaded regardless.
+    pub errors: Vec<SourceError>,
+    /// Raw text of `dict.txt`, if present.
+    pub dict: Option<(PathBuf, String)>,
+    /// Raw text of `synonyms.txt`, if present.
+    pub synonyms: Option<(PathBuf, String)>,
+    /// Content hash of every file that was read, by file name.
+    pub hashes: BTreeMap<String, String>,
+}
+
+impl Knowledge {
+    /// One hash over all files read, order-independent of the file system.
+    pub fn fingerprint(&self) -> String {
+        let mut h = Sha256::new();
+        for (name, hash) in &self.hashes {
+            h.update(name.as_bytes());
+            h.update([0]);
+            h.update(hash.as_bytes());
+            h.update([0]);
+        }
+        hex(&h.finalize()[..16])
+    }
+}
+
+/// Reads every usable file of `dir`. Subfolders and hidden files are ignored.
+pub fn load_dir(dir: &Path) -> Result<Knowledge, KnowledgeError> {
+    if !dir.is_dir() {
+        return Err(KnowledgeError::MissingDir(dir.to_path_buf()));
+    }
+    let io = |source| KnowledgeError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    paths.sort();
+    let mut k = Knowledge::default();
+    for path in paths {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        if name.starts_with('.') || name.is_empty() {
+            continue;
+        }
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if !matches!(ext.as_str(), "md" | "markdown" | "txt") {
+            log::warn!("{}: ignored: not a .md or .txt file", path.display());
+            continue;
+        }
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) => {
+                k.errors
+                    .push(SourceError::new(&path, 0, format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        let text = match decode(&path, &bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                k.errors.push(e);
+                continue;
+            }
+        };
+        k.hashes
+            .insert(name.clone(), hex(&Sha256::digest(text.as_bytes())));
+        if name == DICT_FILE {
+            k.dict = Some((path, text));
+        } else if name == SYNONYMS_FILE {
+            k.synonyms = Some((path, text));
+        } else {
+            match parse_document(&path, &text) {
+                Ok(doc) => k.documents.push(doc),
+                Err(e) => {
+                    k.hashes.remove(&name);
+                    k.errors.push(e);
+                }
+            }
+        }
+    }
+    Ok(k)
+}
+
+/// Checks size, binary content and UTF-8, and strips a byte-order mark.
+pub fn decode(path: &Path, bytes: &[u8]) -> Result<String, SourceError> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(SourceError::new(
+            path,
+            0,
+            format!(
+                "file is {} bytes, more than the {} allowed",
+                bytes.len(),
+                MAX_FILE_BYTES
+            ),
+        ));
+    }
+    if let Some(pos) = bytes.iter().position(|&b| b == 0) {
+        return Err(SourceError::new(
+            path,
+            line_of(bytes, pos),
+            "binary content (NUL byte): not a text file",
+        ));
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        SourceError::new(
+            path,
+            line_of(bytes, e.valid_up_to()),
+            "not valid UTF-8 text",
+        )
+    })?;
+    Ok(text.strip_prefix('\u{FEFF}').unwrap_or(text).to_owned())
+}
+
+fn line_of(bytes: &[u8], pos: usize) -> usize {
+    bytes[..pos.min(bytes.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// Parses one report file by its extension.
+pub fn parse_document(path: &Path, text: &str) -> Result<Document, SourceError> {
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("document");
+    let id: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let file = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(stem)
+        .to_owned();
+    let is_txt = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("txt"));
+    let (mut meta, paragraphs) = if is_txt {
+        parse_txt(path, text)?
+    } else {
+        parse_markdown(path, text)?
+    };
+    if meta.headline.trim().is_empty() {
+        meta.headline = stem.to_owned();
+    }
+    if paragraphs.is_empty() {
+        return Err(SourceError::new(
+            path,
+            1,
+            "no paragraphs: the document has no text to answer from",
+        ));
+    }
+    Ok(Document {
+        id,
+        file,
+        meta,
+        paragraphs,
+    })
+}
+
+fn parse_txt(path: &Path, text: &str) -> Result<(Meta, Vec<Paragraph>), SourceError> {
+    let mut meta = Meta::default();
+    let mut paragraphs = Vec::new();
+    let mut current: Option<(usize, String)> = None;
+    let flush = |current: &mut Option<(usize, String)>, paragraphs: &mut Vec<Paragraph>| {
+        if let Some((line, text)) = current.take() {
+            paragraphs.push(Paragraph {
+                section: Vec::new(),
+                text,
+                line,
+            });
+        }
+    };
+    for (i, line) in text.lines().enumerate() {
+        let line_no = i + 1;
+        let trimmed = line.trim();
+        if meta.headline.is_empty() {
+            if !trimmed.is_empty() {
+                meta.headline = trimmed.to_owned();
+            }
+            continue;
+        }
+        if trimmed.is_empty() {
+            flush(&mut current, &mut paragraphs);
+        } else if let Some((_, buf)) = current.as_mut() {
+            buf.push('\n');
+            buf.push_str(trimmed);
+        } else {
+            current = Some((line_no, trimmed.to_owned()));
+        }
+    }
+    flush(&mut current, &mut paragraphs);
+    if meta.headline.is_empty() {
+        return Err(SourceError::new(
+            path,
+            1,
+            "empty file: the first line should be the title",
+        ));
+    }
+    Ok((meta, paragraphs))
+}
+
+/// Splits `+++` TOML front matter from the body; returns the meta and the body's first line.
+fn front_matter(path: &Path, text: &str) -> Result<(Meta, usize, usize), SourceError> {
+    let mut lines = text.split_inclusive('\n');
+    match lines.next() {
+        Some(first) if first.trim_end() == "+++" => {}
+        _ => return Ok((Meta::default(), 0, 1)),
+    }
+    let mut offset = text.split_inclusive('\n').next().map_or(0, str::len);
+    let start = offset;
+    for (i, line) in lines.enumerate() {
+        if line.trim_end() == "+++" {
+            let toml_text = &text[start..offset];
+            let meta: Meta = toml::from_str(toml_text).map_err(|e| {
+                let line = e
+                    .span()
+                    .map(|s| {
+                        2 + toml_text[..s.start.min(toml_text.len())]
+                            .matches('\n')
+                            .count()
+                    })
+                    .unwrap_or(2);
+                SourceError::new(path, line, format!("front matter: {}", e.message()))
+            })?;
+            return Ok((meta, offset + line.len(), i + 3));
+        }
+        offset += line.len();
+    }
+    Err(SourceError::new(
+        path,
+        1,
+        "front matter opened with +++ is never closed",
+    ))
+}
+
+fn parse_markdown(path: &Path, text: &str) -> Result<(Meta, Vec<Paragraph>), SourceError> {
+    let (mut meta, body_start, _) = front_matter(path, text)?;
+    let body = &text[body_start..];
+    let line_base = text[..body_start].matches('\n').count();
+    let line_at =
+        |offset: usize| line_base + body[..offset.min(body.len())].matches('\n').count() + 1;
+
+    let mut paragraphs = Vec::new();
+    let mut sections: Vec<(HeadingLevel, String)> = Vec::new();
+    // The block being collected: its nesting depth, first byte and text so far.
+    let mut block: Option<(usize, usize, String)> = None;
+    let mut heading: Option<(HeadingLevel, String)> = None;
+    let mut depth = 0usize;
+    let mut seen_paragraph = false;
+    for (event, range) in Parser::new_ext(body, Options::ENABLE_TABLES).into_offset_iter() {
+        match event {
+            Event::Start(Tag::Heading { level, .. }) => {
+                depth += 1;
+                heading = Some((level, String::new()));
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                depth -= 1;
+                if let Some((level, title)) = heading.take() {
+                    let title = title.trim().to_owned();
+                    if level == HeadingLevel::H1
+                        && !seen_paragraph
+                        && sections.is_empty()
+                        && meta.headline.is_empty()
+                    {
+                        meta.headline = title;
+                    } else if level == HeadingLevel::H1
+                        && !seen_paragraph
+                        && sections.is_empty()
+                        && meta.headline == title
+                    {
+                        // The headline repeated as the first heading: not a section.
+                    } else {
+                        sections.retain(|(l, _)| *l < level);
+                        sections.push((level, title));
+                    }
+                }
+            }
+            Event::Start(tag) => {
+                depth += 1;
+                let is_block = matches!(
+                    tag,
+                    Tag::Paragraph | Tag::Item | Tag::TableRow | Tag::TableHead | Tag::CodeBlock(_)
+                );
+                if is_block && block.is_none() {
+                    block = Some((depth, range.start, String::new()));
+                }
+            }
+            Event::End(_) => {
+                if let Some((_, start, text)) = block.take_if(|(d, _, _)| *d == depth)
+                    && text.chars().any(|c| c.is_alphanumeric())
+                {
+                    {
+                        seen_paragraph = true;
+                        paragraphs.push(Paragraph {
+                            section: sections.iter().map(|(_, t)| t.clone()).collect(),
+                            text: text.trim().to_owned(),
+                            line: line_at(start),
+                        });
+                    }
+                }
+                depth = depth.saturating_sub(1);
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some((_, title)) = heading.as_mut() {
+                    title.push_str(&t);
+                } else if let Some((_, _, buf)) = block.as_mut() {
+                    buf.push_str(&t);
+                }
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                if let Some((_, _, buf)) = block.as_mut() {
+                    buf.push('\n');
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok((meta, paragraphs))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn md(text: &str) -> Result<Document, SourceError> {
+        parse_document(Path::new("k/test.md"), text)
+    }
+
+    #[test]
+    fn markdown_with_front_matter_and_sections() {
+        let doc = md("+++\nheadline = \"标题\"\nmeeting = \"会议\"\n+++\n\n# 标题\n\n导语。\n\n## 一\n\n### 甲\n\n第一段\n接续。\n\n## 二\n\n第二段。\n").unwrap();
+        assert_eq!(doc.title(), "标题");
+        assert_eq!(doc.meta.meeting.as_deref(), Some("会议"));
+        let got: Vec<(Vec<String>, &str, usize)> = doc
+            .paragraphs
+            .iter()
+            .map(|p| (p.section.clone(), p.text.as_str(), p.line))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (vec![], "导语。", 8),
+                (vec!["一".into(), "甲".into()], "第一段\n接续。", 14),
+                (vec!["二".into()], "第二段。", 19),
+            ]
+        );
+    }
+
+    #[test]
+    fn markdown_without_front_matter_takes_first_heading() {
+        let doc = md("# 通知\n\n- 一项\n- 二项\n").unwrap();
+        assert_eq!(doc.title(), "通知");
+        assert_eq!(doc.paragraphs.len(), 2);
+    }
+
+    #[test]
+    fn plain_text_first_line_is_title() {
+        let doc = parse_document(
+            Path::new("k/a b.txt"),
+            "\n标题行\n\n第一段\n续\n\n\n第二段\n",
+        )
+        .unwrap();
+        assert_eq!(doc.id, "a-b");
+        assert_eq!(doc.title(), "标题行");
+        assert_eq!(
+            doc.paragraphs.iter().map(|p| p.line).collect::<Vec<_>>(),
+            vec![4, 8]
+        );
+    }
+
+    #[test]
+    fn bad_files_name_file_and_line() {
+        let cases: [(&str, &[u8], usize, &str); 5] = [
+            (
+                "a.md",
+                b"+++\nheadline = \"x\"\nbogus = 1\n+++\ntext\n",
+                3,
+                "front matter",
+            ),
+            ("b.md", b"+++\nheadline = \"x\"\n", 1, "never closed"),
+            ("c.md", b"# only a title\n", 1, "no paragraphs"),
+            ("d.txt", b"title\n\npara\xff\n", 3, "UTF-8"),
+            ("e.md", b"ok\n\x00\x01", 2, "binary"),
+        ];
+        for (name, bytes, line, needle) in cases {
+            let path = Path::new(name);
+            let err = decode(path, bytes)
+                .and_then(|t| parse_document(path, &t))
+                .unwrap_err();
+            assert_eq!(err.line, line, "{name}: {err}");
+            assert!(err.to_string().contains(needle), "{name}: {err}");
+            assert!(err.to_string().starts_with(name), "{err}");
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! lianghui-bot: answers citizens' questions about Beiguan District's 2024 two sessions from the
+//! reports themselves, with sources.
+//!
+//! Data flows through the modules in this order:
+//!
+//! ```text
+//! knowledge files -> knowledge (parse, validate) -> passages -> index (tantivy + jieba)
+//!   -> search (question -> hits) -> answer (hits -> excerpts with sources) -> front ends
+//! ```
+//!
+//! `text` and `tokenizer` serve both the index and the search side, so passages and questions
+//! are normalised and tokenised alike. The command line lives in `main.rs`.
+
+pub mod answer;
+pub mod config;
+pub mod eval;
+pub mod index;
+pub mod knowledge;
+pub mod passages;
+pub mod search;
+pub mod service;
+pub mod text;
+pub mod tokenizer;

@@ -1,0 +1,158 @@
+//! Documents to passages: the unit of retrieval.
+//!
+//! A passage is one paragraph (a very long one is split at sentence ends), normalised with
+//! [`crate::text::normalize`], carrying its document, section path and meeting. Its id is derived
+//! from the document id and the passage text, so it stays the same across rebuilds as long as the
+//! text does. This module does not tokenise or index.
+
+use sha2::{Digest, Sha256};
+
+use crate::knowledge::Document;
+use crate::text;
+
+/// Paragraphs longer than this many characters are split at sentence ends.
+pub const MAX_PASSAGE_CHARS: usize = 400;
+/// Separator between the levels of a section path.
+pub const SECTION_SEP: &str = " › ";
+
+/// One retrievable piece of a report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Passage {
+    /// Stable id: `<doc id>-<hash of text>`.
+    pub id: String,
+    pub doc_id: String,
+    pub title: String,
+    /// Section path joined with [`SECTION_SEP`]; empty for text above the first heading.
+    pub section: String,
+    pub meeting: String,
+    pub body: String,
+    pub dates: String,
+    /// Position of the passage in its document, from 0.
+    pub ord: u64,
+    /// Normalised text: exactly what is indexed and shown.
+    pub text: String,
+}
+
+/// Cuts every document into passages, in document order.
+pub fn from_documents(docs: &[Document]) -> Vec<Passage> {
+    docs.iter().flat_map(from_document).collect()
+}
+
+/// Cuts one document into passages.
+pub fn from_document(doc: &Document) -> Vec<Passage> {
+    let mut out: Vec<Passage> = Vec::new();
+    for para in &doc.paragraphs {
+        let normalized = text::normalize(&para.text);
+        for piece in split_sentences(&normalized, MAX_PASSAGE_CHARS) {
+            let mut id = format!("{}-{}", doc.id, short_hash(&piece));
+            // The same text twice in one document: keep the ids distinct and still stable.
+            let mut n = 1;
+            while out.iter().any(|p| p.id == id) {
+                n += 1;
+                id = format!("{}-{}-{n}", doc.id, short_hash(&piece));
+            }
+            out.push(Passage {
+                id,
+                doc_id: doc.id.clone(),
+                title: doc.meta.headline.clone(),
+                section: para.section.join(SECTION_SEP),
+                meeting: doc.meta.meeting.clone().unwrap_or_default(),
+                body: doc.meta.body.clone().unwrap_or_default(),
+                dates: doc.meta.dates.clone().unwrap_or_default(),
+                ord: out.len() as u64,
+                text: piece,
+            });
+        }
+    }
+    out
+}
+
+/// Splits `text` into pieces of at most `max` characters, at sentence ends where possible.
+pub fn split_sentences(text: &str, max: usize) -> Vec<String> {
+    if text.chars().count() <= max {
+        return vec![text.to_owned()];
+    }
+    let mut sentences = Vec::new();
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if matches!(c, '。' | '!' | '?' | ';' | '！' | '？' | '；') {
+            let end = i + c.len_utf8();
+            sentences.push(&text[start..end]);
+            start = end;
+        }
+    }
+    if start < text.len() {
+        sentences.push(&text[start..]);
+    }
+    let mut pieces: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for sentence in sentences {
+        let mut sentence = sentence;
+        // A single sentence over the limit is cut hard, on a character boundary.
+        while sentence.chars().count() > max {
+            if !current.is_empty() {
+                pieces.push(std::mem::take(&mut current));
+            }
+            let head = text::truncate_chars(sentence, max);
+            pieces.push(head.to_owned());
+            sentence = &sentence[head.len()..];
+        }
+        if current.chars().count() + sentence.chars().count() > max && !current.is_empty() {
+            pieces.push(std::mem::take(&mut current));
+        }
+        current.push_str(sentence);
+    }
+    if !current.is_empty() {
+        pieces.push(current);
+    }
+    pieces
+}
+
+fn short_hash(text: &str) -> String {
+    Sha256::digest(text.as_bytes())[..5]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::knowledge::parse_document;
+    use std::path::Path;
+
+    #[test]
+    fn splits_long_paragraphs_at_sentence_ends() {
+        let text = "一二三。四五六。七八九十。".repeat(3);
+        let pieces = split_sentences(&text, 10);
+        assert!(pieces.iter().all(|p| p.chars().count() <= 10), "{pieces:?}");
+        assert!(pieces.iter().all(|p| p.ends_with('。')), "{pieces:?}");
+        assert_eq!(pieces.concat(), text);
+        let hard = "字".repeat(25);
+        assert_eq!(
+            split_sentences(&hard, 10)
+                .iter()
+                .map(|p| p.chars().count())
+                .collect::<Vec<_>>(),
+            vec![10, 10, 5]
+        );
+    }
+
+    #[test]
+    fn ids_are_stable_and_distinct() {
+        let a = parse_document(Path::new("d.md"), "# T\n\n甲段。\n\n乙段。\n\n甲段。\n").unwrap();
+        let b = parse_document(
+            Path::new("d.md"),
+            "# T\n\n新增段。\n\n甲段。\n\n乙段。\n\n甲段。\n",
+        )
+        .unwrap();
+        let pa = from_document(&a);
+        let pb = from_document(&b);
+        assert_eq!(pa.len(), 3);
+        assert_ne!(pa[0].id, pa[2].id);
+        let ids_b: Vec<&str> = pb.iter().map(|p| p.id.as_str()).collect();
+        for p in &pa {
+            assert!(ids_b.contains(&p.id.as_str()), "{} lost", p.id);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Text normalisation shared by passages and questions.
+//!
+//! Both sides of retrieval go through [`normalize`], so that what is indexed, what is stored and
+//! what a question is compared with agree: full-width letters, digits and signs are folded to
+//! half-width, and stray whitespace is removed (a single space survives only between two Latin
+//! letters or digits, where it separates words). Script conversion (Traditional to Simplified) is
+//! done by [`to_simplified`], which keeps the character count, so offsets map one to one. This
+//! module does no I/O and knows nothing of tokens.
+
+/// Folds full-width forms to half-width and removes stray whitespace and control characters.
+pub fn normalize(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    let mut pending_space = false;
+    for c in input.chars() {
+        let c = fold_width(c);
+        if c.is_whitespace() || c.is_control() || is_invisible(c) {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if pending_space {
+            if out.chars().next_back().is_some_and(is_latin_word) && is_latin_word(c) {
+                out.push(' ');
+            }
+            pending_space = false;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Folds one full-width character (U+FF01..U+FF5E, and the ideographic space) to half-width.
+pub fn fold_width(c: char) -> char {
+    match c {
+        '\u{3000}' => ' ',
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        _ => c,
+    }
+}
+
+/// Converts Traditional Chinese characters to Simplified, one character for one character.
+pub fn to_simplified(input: &str) -> String {
+    let converted = fast2s::convert(input);
+    // fast2s maps character to character; should a future table break that, keep the input so
+    // that offsets computed on one string stay valid on the other.
+    if converted.chars().count() == input.chars().count() {
+        converted
+    } else {
+        input.to_owned()
+    }
+}
+
+/// True for a character of a Latin word or a number, where a space carries meaning.
+pub fn is_latin_word(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+}
+
+/// True for CJK ideographs.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
+
+/// True when the text holds something a search can use: a letter, digit or ideograph.
+pub fn has_searchable(text: &str) -> bool {
+    text.chars().any(|c| c.is_alphanumeric())
+}
+
+/// Zero-width and formatting characters that render as nothing.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{202A}'..='\u{202E}')
+}
+
+/// The first `max` characters of `text`, on a character boundary.
+pub fn truncate_chars(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        Some((i, _)) => &text[..i],
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_width_and_whitespace() {
+        let cases = [
+            ("ＧＤＰ增长６．５％", "GDP增长6.5%"),
+            ("经济  增长\t6.5%", "经济增长6.5%"),
+            ("hello   world 你好", "hello world你好"),
+            ("\u{3000}前后\u{3000}", "前后"),
+            ("零\u{200B}宽", "零宽"),
+            ("，：（）", ",:()"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(normalize(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn converts_traditional_keeping_length() {
+        let t = "購房補貼有嗎";
+        let s = to_simplified(t);
+        assert_eq!(s, "购房补贴有吗");
+        assert_eq!(s.chars().count(), t.chars().count());
+    }
+}

@@ -1,0 +1,588 @@
+//! Chinese tokenisation: jieba-rs behind a tantivy tokenizer, the user dictionary and synonyms.
+//!
+//! One [`Analyzer`] owns one `Arc<Jieba>`; tantivy clones the tokenizer for every use, so the
+//! tokenizer holds only that `Arc` (cloning a whole `Jieba` costs milliseconds). Both passages and
+//! questions are converted to Simplified Chinese and lower-cased here, after
+//! [`crate::text::normalize`]; offsets always point into the text as given, so that snippets and
+//! highlights line up with the stored text. A number followed by `%` or a unit is emitted both
+//! whole ("6.5%") and as the bare number ("6.5"). This module does no I/O: the knowledge module
+//! reads `dict.txt` and `synonyms.txt`, and the parsers here report problems by file and line.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use jieba_rs::Jieba;
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+
+use crate::knowledge::SourceError;
+use crate::text;
+
+/// Name under which the tokenizer is registered with tantivy.
+pub const TOKENIZER_NAME: &str = "lianghui_jieba";
+
+/// Words of a question that say how it is asked, not what it is about.
+const FILLERS: &[&str] = &[
+    "什么",
+    "多少",
+    "怎么",
+    "怎么样",
+    "怎样",
+    "如何",
+    "吗",
+    "呢",
+    "吧",
+    "啊",
+    "呀",
+    "哪些",
+    "哪个",
+    "哪里",
+    "哪儿",
+    "哪",
+    "几",
+    "几个",
+    "是",
+    "的",
+    "了",
+    "有",
+    "有没有",
+    "没有",
+    "会",
+    "要",
+    "请问",
+    "请",
+    "我",
+    "我们",
+    "你",
+    "你们",
+    "他们",
+    "想",
+    "想知道",
+    "知道",
+    "问",
+    "问问",
+    "一下",
+    "关于",
+    "这个",
+    "那个",
+    "这些",
+    "那些",
+    "能",
+    "能不能",
+    "可以",
+    "么",
+    "是否",
+    "还",
+    "都",
+    "和",
+    "与",
+    "及",
+    "或者",
+    "或",
+    "在",
+    "对",
+    "就",
+    "也",
+    "又",
+    "被",
+    "把",
+    "给",
+    "让",
+    "吗?",
+    "啥",
+    "咋",
+    "咋样",
+    "么样",
+    "是不是",
+    "有哪些",
+    "什么样",
+    "多大",
+    "怎么办",
+    "情况",
+    "具体",
+    "到底",
+    "一些",
+    "哪家",
+    "为啥",
+    "为什么",
+    "呗",
+    "嘛",
+    "哦",
+    "些",
+    "个",
+    "等",
+    "之",
+    "其",
+    "该",
+    "这",
+    "那",
+    "说",
+    "听说",
+    "是多少",
+    "多少个",
+    "有多少",
+    "谁",
+    "告诉",
+    "介绍",
+    "讲讲",
+    "说说",
+    "打算",
+    "计划",
+    "措施",
+    "方面",
+    "相关",
+    "the",
+    "a",
+    "an",
+    "is",
+    "are",
+    "of",
+    "in",
+    "on",
+    "to",
+    "and",
+    "后",
+    "前",
+    "做",
+    "用",
+    "新",
+    "去",
+    "来",
+    "到",
+    "过",
+    "着",
+    "得",
+    "多",
+    "从",
+    "向",
+    "为",
+    "以",
+    "现在",
+    "目前",
+    "最近",
+    "一直",
+    "已经",
+    "准备",
+    "应该",
+    "需要",
+    "主要",
+    "哪方面",
+    "怎么回事",
+    "如何做",
+    "what",
+    "how",
+    "who",
+    "when",
+    "where",
+    "which",
+    "why",
+    "do",
+    "does",
+    "did",
+    "i",
+    "you",
+];
+
+/// Units after a number that make a searchable whole with it ("6.5%", "450套").
+fn is_unit(word: &str) -> bool {
+    word == "%" || (word.chars().count() <= 2 && word.chars().all(text::is_cjk))
+}
+
+fn is_number(word: &str) -> bool {
+    !word.is_empty()
+        && word.chars().next().is_some_and(|c| c.is_ascii_digit())
+        && word.chars().all(|c| c.is_ascii_digit() || c == '.')
+}
+
+/// True for words that carry no meaning in a question.
+pub fn is_filler(word: &str) -> bool {
+    FILLERS.contains(&word)
+}
+
+/// Groups of words that mean the same to a citizen; each word maps to its group's other members.
+#[derive(Debug, Clone, Default)]
+pub struct Synonyms {
+    map: HashMap<String, Vec<String>>,
+    words: Vec<String>,
+}
+
+impl Synonyms {
+    /// Parses `synonyms.txt`: one group per line, words separated by spaces, commas or `、`;
+    /// `#` starts a comment. A line with a single word is an error.
+    pub fn parse(path: &Path, text: &str) -> (Synonyms, Vec<SourceError>) {
+        let mut syn = Synonyms::default();
+        let mut errors = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            let line = line.split('#').next().unwrap_or_default();
+            let words: Vec<String> = line
+                .split(|c: char| c.is_whitespace() || matches!(c, ',' | '，' | '、' | '|'))
+                .map(|w| text::to_simplified(&text::normalize(w)).to_lowercase())
+                .filter(|w| !w.is_empty())
+                .collect();
+            match words.len() {
+                0 => {}
+                1 => errors.push(SourceError::new(
+                    path,
+                    i + 1,
+                    format!(
+                        "a synonym group needs two or more words, found only {:?}",
+                        words[0]
+                    ),
+                )),
+                _ => {
+                    for w in &words {
+                        let entry = syn.map.entry(w.clone()).or_default();
+                        for other in &words {
+                            if other != w && !entry.contains(other) {
+                                entry.push(other.clone());
+                            }
+                        }
+                        if !syn.words.contains(w) {
+                            syn.words.push(w.clone());
+                        }
+                    }
+                }
+            }
+        }
+        (syn, errors)
+    }
+
+    /// The other words of every group `word` belongs to.
+    pub fn of(&self, word: &str) -> &[String] {
+        self.map.get(word).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    pub fn groups_len(&self) -> usize {
+        self.words.len()
+    }
+}
+
+/// Parses `dict.txt` into jieba: `word freq [tag]` per line. A line without a frequency is an
+/// error here, since jieba-rs would ignore it without a word.
+fn load_user_dict(jieba: &mut Jieba, path: &Path, text: &str) -> Vec<SourceError> {
+    let mut errors = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut parts = line.split_whitespace();
+        let word = parts.next().unwrap_or_default();
+        match parts.next().map(str::parse::<usize>) {
+            Some(Ok(freq)) if freq > 0 => {
+                let word = text::to_simplified(&text::normalize(word));
+                jieba.add_word(&word, Some(freq), parts.next());
+            }
+            Some(_) => errors.push(SourceError::new(
+                path,
+                i + 1,
+                format!("{word:?}: the frequency must be a positive whole number"),
+            )),
+            None => errors.push(SourceError::new(
+                path,
+                i + 1,
+                format!("{word:?} has no frequency (write `{word} 1000`): jieba would ignore it"),
+            )),
+        }
+    }
+    errors
+}
+
+/// A token of analysed text: the word and its byte range in the text as given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    pub text: String,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// One meaningful word of a question, with its parts and synonyms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryWord {
+    pub text: String,
+    /// Shorter words inside it that the index also holds (search mode).
+    pub parts: Vec<String>,
+    pub synonyms: Vec<String>,
+}
+
+/// The shared analysis state: the dictionary-loaded jieba and the synonyms.
+#[derive(Clone)]
+pub struct Analyzer {
+    jieba: Arc<Jieba>,
+    synonyms: Arc<Synonyms>,
+}
+
+impl std::fmt::Debug for Analyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Analyzer")
+            .field("synonyms", &self.synonyms.groups_len())
+            .finish()
+    }
+}
+
+impl Analyzer {
+    /// Builds the analyzer from the raw dictionary and synonym files; problems in them are
+    /// returned with file and line, and the usable lines are applied regardless.
+    pub fn new(
+        dict: Option<(&Path, &str)>,
+        synonyms: Option<(&Path, &str)>,
+    ) -> (Analyzer, Vec<SourceError>) {
+        let mut jieba = Jieba::new();
+        let mut errors = Vec::new();
+        let syn = match synonyms {
+            Some((path, text)) => {
+                let (syn, errs) = Synonyms::parse(path, text);
+                errors.extend(errs);
+                syn
+            }
+            None => Synonyms::default(),
+        };
+        // Synonyms stay whole words, so a question's 找工作 is looked up as one word.
+        for word in &syn.words {
+            if word.chars().count() > 1 && !jieba.has_word(word) {
+                jieba.add_word(word, None, None);
+            }
+        }
+        if let Some((path, text)) = dict {
+            errors.extend(load_user_dict(&mut jieba, path, text));
+        }
+        (
+            Analyzer {
+                jieba: Arc::new(jieba),
+                synonyms: Arc::new(syn),
+            },
+            errors,
+        )
+    }
+
+    /// An analyzer with jieba's own dictionary and no synonyms.
+    pub fn plain() -> Analyzer {
+        Analyzer::new(None, None).0
+    }
+
+    pub fn synonyms(&self) -> &Synonyms {
+        &self.synonyms
+    }
+
+    /// The tantivy tokenizer sharing this analyzer's jieba.
+    pub fn tokenizer(&self) -> JiebaTokenizer {
+        JiebaTokenizer {
+            analyzer: self.clone(),
+        }
+    }
+
+    /// Index-side tokens (search mode) of already normalised text.
+    pub fn index_terms(&self, text: &str) -> Vec<Term> {
+        self.terms(text, true)
+    }
+
+    /// Words of already normalised text in precise mode (no overlapping parts).
+    pub fn words(&self, text: &str) -> Vec<Term> {
+        self.terms(text, false)
+    }
+
+    fn terms(&self, input: &str, search_mode: bool) -> Vec<Term> {
+        if input.is_empty() {
+            return Vec::new();
+        }
+        let simplified = text::to_simplified(input);
+        // Byte offset in `input` of every character, and one past the end.
+        let mut offsets: Vec<usize> = input.char_indices().map(|(i, _)| i).collect();
+        offsets.push(input.len());
+        let raw = if search_mode {
+            self.jieba.cut_for_search(&simplified, true)
+        } else {
+            self.jieba.cut(&simplified, true)
+        };
+        let mut terms: Vec<Term> = Vec::with_capacity(raw.len() + 4);
+        for (n, tok) in raw.iter().enumerate() {
+            let word = tok.word;
+            if !word.chars().any(char::is_alphanumeric) {
+                continue;
+            }
+            let start = offsets[tok.start.min(offsets.len() - 1)];
+            let end = offsets[tok.end.min(offsets.len() - 1)];
+            terms.push(Term {
+                text: word.to_lowercase(),
+                start,
+                end,
+            });
+            // jieba may keep "6.5%" whole: the bare number is searchable too.
+            let digits = word
+                .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .unwrap_or(word.len());
+            if digits > 0
+                && digits < word.len()
+                && is_number(&word[..digits])
+                && is_unit(&word[digits..])
+            {
+                terms.push(Term {
+                    text: word[..digits].to_owned(),
+                    start,
+                    end: start + digits,
+                });
+            }
+            // A number and its unit are also one term: "6.5" + "%" -> "6.5%".
+            if is_number(word)
+                && let Some(next) = raw.get(n + 1)
+                && next.start == tok.end
+                && is_unit(next.word)
+            {
+                let end = offsets[next.end.min(offsets.len() - 1)];
+                terms.push(Term {
+                    text: format!("{}{}", word, next.word),
+                    start,
+                    end,
+                });
+            }
+        }
+        terms
+    }
+
+    /// The meaningful words of a normalised question, with parts and synonyms, fillers removed,
+    /// each word once.
+    pub fn query_words(&self, question: &str) -> Vec<QueryWord> {
+        let mut out: Vec<QueryWord> = Vec::new();
+        for term in self.words(question) {
+            if is_filler(&term.text) || out.iter().any(|w| w.text == term.text) {
+                continue;
+            }
+            let parts = if term.text.chars().count() > 2 {
+                self.terms(&term.text, true)
+                    .into_iter()
+                    .map(|t| t.text)
+                    .filter(|p| *p != term.text && p.chars().count() >= 2 && !is_filler(p))
+                    .fold(Vec::new(), |mut acc, p| {
+                        if !acc.contains(&p) {
+                            acc.push(p);
+                        }
+                        acc
+                    })
+            } else {
+                Vec::new()
+            };
+            let synonyms = self.synonyms.of(&term.text).to_vec();
+            out.push(QueryWord {
+                text: term.text,
+                parts,
+                synonyms,
+            });
+        }
+        out
+    }
+}
+
+/// tantivy's view of the analyzer. Cloning it clones an `Arc`.
+#[derive(Clone)]
+pub struct JiebaTokenizer {
+    analyzer: Analyzer,
+}
+
+/// Tokens of one text, handed to tantivy one by one.
+pub struct TermStream {
+    tokens: Vec<Token>,
+    index: usize,
+}
+
+impl Tokenizer for JiebaTokenizer {
+    type TokenStream<'a> = TermStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> TermStream {
+        let tokens = self
+            .analyzer
+            .index_terms(text)
+            .into_iter()
+            .enumerate()
+            .map(|(position, t)| Token {
+                offset_from: t.start,
+                offset_to: t.end,
+                position,
+                text: t.text,
+                position_length: 1,
+            })
+            .collect();
+        TermStream { tokens, index: 0 }
+    }
+}
+
+impl TokenStream for TermStream {
+    fn advance(&mut self) -> bool {
+        if self.index < self.tokens.len() {
+            self.index += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn token(&self) -> &Token {
+        &self.tokens[self.index - 1]
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.index - 1]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(terms: &[Term]) -> Vec<&str> {
+        terms.iter().map(|t| t.text.as_str()).collect()
+    }
+
+    #[test]
+    fn numbers_are_searchable_whole_and_bare() {
+        let a = Analyzer::plain();
+        let t = a.index_terms("经济增长6.5%,新建人才公寓450套");
+        let words = texts(&t);
+        for want in ["6.5", "6.5%", "450", "450套", "人才"] {
+            assert!(words.contains(&want), "{want} missing from {words:?}");
+        }
+        let input = "经济增长6.5%,新建人才公寓450套";
+        for term in &t {
+            assert_eq!(
+                input[term.start..term.end].to_lowercase(),
+                term.text,
+                "{term:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn traditional_offsets_point_into_the_input() {
+        let a = Analyzer::plain();
+        let input = "購房補貼";
+        let t = a.index_terms(input);
+        assert!(texts(&t).contains(&"购房"), "{t:?}");
+        for term in t {
+            assert!(input.is_char_boundary(term.start) && input.is_char_boundary(term.end));
+        }
+    }
+
+    #[test]
+    fn user_dictionary_keeps_names_whole_and_rejects_lines_without_frequency() {
+        let (a, errors) = Analyzer::new(
+            Some((Path::new("dict.txt"), "蓝天实验室 1000 nz\n涓泉涌流\n")),
+            None,
+        );
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].line, 2);
+        assert!(texts(&a.words("把蓝天实验室打造成")).contains(&"蓝天实验室"));
+    }
+
+    #[test]
+    fn question_words_drop_fillers_and_carry_synonyms() {
+        let (a, errors) = Analyzer::new(None, Some((Path::new("s.txt"), "找工作 就业\n孤词\n")));
+        assert_eq!(errors.len(), 1);
+        let words = a.query_words("我想找工作怎么办呢");
+        assert_eq!(words.len(), 1, "{words:?}");
+        assert_eq!(words[0].text, "找工作");
+        assert_eq!(words[0].synonyms, vec!["就业".to_string()]);
+    }
+}
