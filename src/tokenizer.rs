@@ -385,6 +385,9 @@ impl Analyzer {
         self.terms(text, false)
     }
 
+    /// Analyses text in search mode (index side, with HMM for unknown words) or precise mode
+    /// without HMM (question side: HMM would glue a question's verbs into new words such as
+    /// 要建 or 哪开 that no passage holds).
     fn terms(&self, input: &str, search_mode: bool) -> Vec<Term> {
         if input.is_empty() {
             return Vec::new();
@@ -396,7 +399,29 @@ impl Analyzer {
         let raw = if search_mode {
             self.jieba.cut_for_search(&simplified, true)
         } else {
-            self.jieba.cut(&simplified, true)
+            // HMM keeps numbers such as 6.5% whole, but also glues a question's verbs into new
+            // words no passage holds (要建, 哪开): re-cut such unknown Chinese words without it.
+            let mut out = Vec::new();
+            for tok in self.jieba.cut(&simplified, true) {
+                let unknown = tok.word.chars().count() > 1
+                    && tok.word.chars().all(text::is_cjk)
+                    && !self.jieba.has_word(tok.word);
+                if !unknown {
+                    out.push(tok);
+                    continue;
+                }
+                for sub in self.jieba.cut(tok.word, false) {
+                    out.push(jieba_rs::Token {
+                        word: &simplified
+                            [tok.byte_start + sub.byte_start..tok.byte_start + sub.byte_end],
+                        start: tok.start + sub.start,
+                        end: tok.start + sub.end,
+                        byte_start: tok.byte_start + sub.byte_start,
+                        byte_end: tok.byte_start + sub.byte_end,
+                    });
+                }
+            }
+            out
         };
         let mut terms: Vec<Term> = Vec::with_capacity(raw.len() + 4);
         for (n, tok) in raw.iter().enumerate() {
