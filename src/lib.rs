@@ -9,15 +9,19 @@
 //! ```
 //!
 //! `text` and `tokenizer` serve both the index and the search side, so passages and questions
-//! are normalised and tokenised alike. The command line lives in `main.rs`.
+//! are normalised and tokenised alike. Beside the pipeline, `store` (SQLite: subscribers,
+//! announcements, deliveries, question log) feeds the `broadcast` worker. The command line lives
+//! in `main.rs`.
 
-pub mod answer;
 pub mod config;
-pub mod eval;
-pub mod index;
+pub mod text;
 pub mod knowledge;
 pub mod passages;
-pub mod search;
-pub mod service;
-pub mod text;
 pub mod tokenizer;
+pub mod index;
+pub mod search;
+pub mod answer;
+pub mod service;
+pub mod eval;
+pub mod store;
+pub mod broadcast;

@@ -1,0 +1,326 @@
+//! The durable announcement delivery worker.
+//!
+//! Deliveries are rows in the [`Store`]; the worker sends every pending one through a
+//! [`Sender`] and records each outcome as it happens, so a restart resumes with the rows still
+//! pending (a crash between a send and its record costs at most one duplicate for that chat).
+//! Sends start no faster than the configured rate, spaced evenly so that no second ever holds
+//! more; a 429 pauses the broadcast for its `retry_after` and resends, and does not count as a
+//! failure; a blocked or vanished chat is marked and unsubscribed with no retry; other errors are
+//! retried with backoff a bounded number of times. The worker knows nothing of Telegram: the
+//! front end implements [`Sender`] on its own, separate client, so a 429 here never slows the
+//! answers to citizens.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+
+use crate::store::{Delivery, Store, StoreError, Tally};
+
+/// What one send attempt came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendOutcome {
+    Sent,
+    /// Too many requests: wait this long, then resend.
+    RetryAfter(Duration),
+    /// Blocked by the user, user deactivated, chat not found: never retry.
+    Gone,
+    /// Anything else; retried with backoff.
+    Error(String),
+}
+
+/// Sends one announcement text to one chat.
+pub trait Sender: Send + Sync + 'static {
+    fn send(&self, chat_id: i64, text: &str) -> impl Future<Output = SendOutcome> + Send;
+}
+
+/// How fast and how persistently to deliver.
+#[derive(Debug, Clone, Copy)]
+pub struct Pace {
+    /// Messages per second over all chats.
+    pub per_second: f64,
+    /// Attempts for an error other than 429 before giving up.
+    pub max_attempts: u32,
+    /// First backoff after an error; doubled each attempt.
+    pub backoff: Duration,
+    /// Sends in flight at once.
+    pub concurrency: usize,
+}
+
+impl Default for Pace {
+    fn default() -> Self {
+        Pace {
+            per_second: 25.0,
+            max_attempts: 4,
+            backoff: Duration::from_millis(500),
+            concurrency: 32,
+        }
+    }
+}
+
+fn now_unix() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Evenly spaced send slots, shared by every send of the worker; a 429 pushes them all back.
+struct Clock {
+    next: Mutex<Instant>,
+    interval: Duration,
+}
+
+impl Clock {
+    /// Waits for the next free slot and takes it.
+    async fn slot(&self) {
+        let at = {
+            let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
+            let at = (*next).max(Instant::now());
+            *next = at + self.interval;
+            at
+        };
+        tokio::time::sleep_until(at).await;
+    }
+
+    /// Nothing is sent before `until`.
+    fn pause_until(&self, until: Instant) {
+        let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
+        if *next < until {
+            *next = until;
+        }
+    }
+}
+
+/// Delivers announcements durably.
+pub struct Worker<S: Sender> {
+    store: Arc<Store>,
+    sender: Arc<S>,
+    pace: Pace,
+    clock: Arc<Clock>,
+}
+
+impl<S: Sender> Worker<S> {
+    pub fn new(store: Arc<Store>, sender: S, pace: Pace) -> Self {
+        let interval = Duration::from_secs_f64(1.0 / pace.per_second.max(0.001));
+        Worker {
+            store,
+            sender: Arc::new(sender),
+            pace,
+            clock: Arc::new(Clock {
+                next: Mutex::new(Instant::now()),
+                interval,
+            }),
+        }
+    }
+
+    /// Sends every pending delivery of announcement `id`; returns the final tally, or None when
+    /// another run already finished it.
+    pub async fn deliver(&self, id: i64) -> Result<Option<Tally>, StoreError> {
+        let Some(announcement) = self.store.announcement(id)? else {
+            return Ok(None);
+        };
+        let text: Arc<str> = announcement.text.into();
+        let permits = Arc::new(Semaphore::new(self.pace.concurrency.max(1)));
+        loop {
+            let batch = self.store.pending_deliveries(id, 256)?;
+            if batch.is_empty() {
+                break;
+            }
+            let mut tasks = tokio::task::JoinSet::new();
+            for chat in batch {
+                let permit = permits
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .expect("semaphore never closed");
+                let (store, sender, clock, text, pace) = (
+                    self.store.clone(),
+                    self.sender.clone(),
+                    self.clock.clone(),
+                    text.clone(),
+                    self.pace,
+                );
+                tasks.spawn(async move {
+                    let outcome = deliver_one(&*sender, &clock, chat, &text, pace).await;
+                    let _permit = permit;
+                    if let Err(e) = store.record_delivery(id, chat, outcome, now_unix()) {
+                        log::error!("announcement {id}: cannot record delivery to {chat}: {e}");
+                    }
+                });
+            }
+            while tasks.join_next().await.is_some() {}
+        }
+        let tally = self.store.tally(id)?;
+        Ok(self
+            .store
+            .finish_announcement(id, now_unix())?
+            .then_some(tally))
+    }
+
+    /// Resumes announcements left unfinished by an earlier process.
+    pub async fn resume(&self) -> Result<Vec<(i64, Tally)>, StoreError> {
+        let mut done = Vec::new();
+        for id in self.store.sending_announcements()? {
+            log::info!("resuming announcement {id}");
+            if let Some(t) = self.deliver(id).await? {
+                done.push((id, t));
+            }
+        }
+        Ok(done)
+    }
+}
+
+async fn deliver_one<S: Sender>(
+    sender: &S,
+    clock: &Clock,
+    chat: i64,
+    text: &str,
+    pace: Pace,
+) -> Delivery {
+    let mut errors = 0;
+    loop {
+        clock.slot().await;
+        match sender.send(chat, text).await {
+            SendOutcome::Sent => return Delivery::Delivered,
+            SendOutcome::Gone => return Delivery::Blocked,
+            SendOutcome::RetryAfter(wait) => {
+                log::warn!("broadcast: 429, pausing {wait:?}");
+                clock.pause_until(Instant::now() + wait);
+            }
+            SendOutcome::Error(e) => {
+                errors += 1;
+                if errors >= pace.max_attempts {
+                    log::warn!("broadcast: giving up on {chat} after {errors} errors: {e}");
+                    return Delivery::Failed;
+                }
+                tokio::time::sleep(pace.backoff * 2u32.saturating_pow(errors - 1)).await;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    /// Records send times; answers per chat from a script of outcomes.
+    #[derive(Default)]
+    struct Script {
+        outcomes: Mutex<HashMap<i64, Vec<SendOutcome>>>,
+        sent: Mutex<Vec<(i64, Instant)>>,
+    }
+
+    impl Sender for Arc<Script> {
+        async fn send(&self, chat_id: i64, _text: &str) -> SendOutcome {
+            self.sent.lock().unwrap().push((chat_id, Instant::now()));
+            let mut o = self.outcomes.lock().unwrap();
+            match o.get_mut(&chat_id) {
+                Some(list) if !list.is_empty() => list.remove(0),
+                _ => SendOutcome::Sent,
+            }
+        }
+    }
+
+    fn store_with(subscribers: i64) -> (tempfile::TempDir, Arc<Store>, i64) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(&dir.path().join("db.sqlite")).unwrap());
+        for chat in 1..=subscribers {
+            store.subscribe(chat, 0).unwrap();
+        }
+        let id = store.draft_announcement(100, 100, "停水通知", 0).unwrap();
+        store.confirm_announcement(id, 100, 0).unwrap();
+        (dir, store, id)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn delivers_to_all_with_outcomes_and_never_exceeds_the_rate() {
+        let (_dir, store, id) = store_with(60);
+        let script = Arc::new(Script::default());
+        script.outcomes.lock().unwrap().extend([
+            (2, vec![SendOutcome::Gone]),
+            (3, vec![SendOutcome::RetryAfter(Duration::from_secs(3))]),
+            (4, vec![SendOutcome::Error("boom".into()); 10]),
+            (5, vec![SendOutcome::Error("once".into())]),
+        ]);
+        let pace = Pace {
+            per_second: 10.0,
+            max_attempts: 3,
+            backoff: Duration::from_millis(100),
+            concurrency: 8,
+        };
+        let worker = Worker::new(store.clone(), script.clone(), pace);
+        let tally = worker.deliver(id).await.unwrap().unwrap();
+        assert_eq!(
+            tally,
+            Tally {
+                pending: 0,
+                delivered: 58,
+                blocked: 1,
+                failed: 1
+            }
+        );
+        assert!(!store.is_subscribed(2).unwrap());
+        assert!(store.is_subscribed(4).unwrap(), "a failure is not a block");
+        let sent = script.sent.lock().unwrap().clone();
+        assert_eq!(
+            sent.iter().filter(|(c, _)| *c == 3).count(),
+            2,
+            "429 resends once"
+        );
+        assert_eq!(
+            sent.iter().filter(|(c, _)| *c == 4).count(),
+            3,
+            "bounded retries"
+        );
+        // No window of one second holds more than the rate.
+        let times: Vec<Instant> = sent.iter().map(|(_, t)| *t).collect();
+        for (i, t) in times.iter().enumerate() {
+            let in_window = times[i..]
+                .iter()
+                .filter(|u| **u < *t + Duration::from_secs(1))
+                .count();
+            assert!(in_window <= 10, "{in_window} sends within one second");
+        }
+        assert!(worker.deliver(id).await.unwrap().is_none(), "finished once");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_restart_resumes_without_skipping_anyone() {
+        let (dir, store, id) = store_with(20);
+        // The first process delivered to five chats, then died.
+        for chat in 1..=5 {
+            store
+                .record_delivery(id, chat, Delivery::Delivered, 1)
+                .unwrap();
+        }
+        drop(store);
+        let store = Arc::new(Store::open(&dir.path().join("db.sqlite")).unwrap());
+        let script = Arc::new(Script::default());
+        let worker = Worker::new(store.clone(), script.clone(), Pace::default());
+        let done = worker.resume().await.unwrap();
+        assert_eq!(
+            done,
+            vec![(
+                id,
+                Tally {
+                    pending: 0,
+                    delivered: 20,
+                    blocked: 0,
+                    failed: 0
+                }
+            )]
+        );
+        let mut chats: Vec<i64> = script
+            .sent
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(c, _)| *c)
+            .collect();
+        chats.sort();
+        assert_eq!(chats, (6..=20).collect::<Vec<_>>());
+    }
+}

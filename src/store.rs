@@ -1,0 +1,487 @@
+//! SQLite storage: subscribers, announcements and their per-subscriber deliveries, and the
+//! question log. Every change is committed when it happens, so a restart resumes where the last
+//! process stopped. The question log keeps question text, time, result count and top score, and
+//! never a user id. This module knows nothing of Telegram.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("cannot create {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// Where one delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    Pending,
+    Delivered,
+    /// The subscriber blocked the bot or the chat is gone; the subscriber is now inactive.
+    Blocked,
+    /// Gave up after retries.
+    Failed,
+}
+
+impl Delivery {
+    fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Pending => "pending",
+            Delivery::Delivered => "delivered",
+            Delivery::Blocked => "blocked",
+            Delivery::Failed => "failed",
+        }
+    }
+}
+
+/// An announcement as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Announcement {
+    pub id: i64,
+    pub author_id: i64,
+    pub author_chat: i64,
+    pub text: String,
+    pub status: String,
+    pub created_at: i64,
+}
+
+/// Delivery counts of one announcement.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub pending: u64,
+    pub delivered: u64,
+    pub blocked: u64,
+    pub failed: u64,
+}
+
+/// Figures for `/stats`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stats {
+    pub subscribers: u64,
+    pub questions_24h: u64,
+    pub questions_7d: u64,
+    pub unanswered_7d: u64,
+}
+
+const MIGRATIONS: &[&str] = &["CREATE TABLE subscribers (
+        chat_id INTEGER PRIMARY KEY,
+        active INTEGER NOT NULL DEFAULT 1,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE TABLE announcements (
+        id INTEGER PRIMARY KEY,
+        author_id INTEGER NOT NULL,
+        author_chat INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        finished_at INTEGER
+    );
+    CREATE TABLE deliveries (
+        announcement_id INTEGER NOT NULL REFERENCES announcements(id),
+        chat_id INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (announcement_id, chat_id)
+    );
+    CREATE TABLE questions (
+        id INTEGER PRIMARY KEY,
+        asked_at INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        results INTEGER NOT NULL,
+        top_score REAL
+    );
+    CREATE INDEX questions_asked_at ON questions(asked_at);
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"];
+
+/// The database, shared by the bot's tasks. Each call holds the connection briefly.
+pub struct Store {
+    conn: Mutex<Connection>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and applies migrations.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| StoreError::Io {
+                path: parent.display().to_string(),
+                source,
+            })?;
+        }
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let version: usize = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+            conn.execute_batch(&format!(
+                "BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;",
+                i + 1
+            ))?;
+        }
+        Ok(Store {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Subscribes a chat; false when it already was.
+    pub fn subscribe(&self, chat_id: i64, now: i64) -> Result<bool, StoreError> {
+        let c = self.conn();
+        let was: Option<bool> = c
+            .query_row(
+                "SELECT active FROM subscribers WHERE chat_id = ?1",
+                [chat_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        c.execute(
+            "INSERT INTO subscribers (chat_id, active, updated_at) VALUES (?1, 1, ?2)
+             ON CONFLICT(chat_id) DO UPDATE SET active = 1, updated_at = ?2",
+            params![chat_id, now],
+        )?;
+        Ok(was != Some(true))
+    }
+
+    /// Unsubscribes a chat; false when it was not subscribed.
+    pub fn unsubscribe(&self, chat_id: i64, now: i64) -> Result<bool, StoreError> {
+        let n = self.conn().execute(
+            "UPDATE subscribers SET active = 0, updated_at = ?2 WHERE chat_id = ?1 AND active = 1",
+            params![chat_id, now],
+        )?;
+        Ok(n > 0)
+    }
+
+    pub fn is_subscribed(&self, chat_id: i64) -> Result<bool, StoreError> {
+        let v: Option<bool> = self
+            .conn()
+            .query_row(
+                "SELECT active FROM subscribers WHERE chat_id = ?1",
+                [chat_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(v == Some(true))
+    }
+
+    pub fn subscriber_count(&self) -> Result<u64, StoreError> {
+        Ok(self.conn().query_row(
+            "SELECT COUNT(*) FROM subscribers WHERE active = 1",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Records a draft announcement awaiting confirmation.
+    pub fn draft_announcement(
+        &self,
+        author_id: i64,
+        author_chat: i64,
+        text: &str,
+        now: i64,
+    ) -> Result<i64, StoreError> {
+        let c = self.conn();
+        c.execute(
+            "INSERT INTO announcements (author_id, author_chat, text, status, created_at) VALUES (?1, ?2, ?3, 'draft', ?4)",
+            params![author_id, author_chat, text, now],
+        )?;
+        Ok(c.last_insert_rowid())
+    }
+
+    pub fn announcement(&self, id: i64) -> Result<Option<Announcement>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT id, author_id, author_chat, text, status, created_at FROM announcements WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(Announcement {
+                        id: r.get(0)?,
+                        author_id: r.get(1)?,
+                        author_chat: r.get(2)?,
+                        text: r.get(3)?,
+                        status: r.get(4)?,
+                        created_at: r.get(5)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Queues a draft for sending: one pending delivery per active subscriber, in one
+    /// transaction. Returns the number queued, or None when the draft is not the author's or not
+    /// a draft any more (a second press of the button changes nothing).
+    pub fn confirm_announcement(
+        &self,
+        id: i64,
+        author_id: i64,
+        now: i64,
+    ) -> Result<Option<u64>, StoreError> {
+        let mut c = self.conn();
+        let tx = c.transaction()?;
+        let n = tx.execute(
+            "UPDATE announcements SET status = 'sending' WHERE id = ?1 AND author_id = ?2 AND status = 'draft'",
+            params![id, author_id],
+        )?;
+        if n == 0 {
+            return Ok(None);
+        }
+        let queued = tx.execute(
+            "INSERT INTO deliveries (announcement_id, chat_id, status, updated_at)
+             SELECT ?1, chat_id, 'pending', ?2 FROM subscribers WHERE active = 1",
+            params![id, now],
+        )?;
+        tx.commit()?;
+        Ok(Some(queued as u64))
+    }
+
+    /// Cancels a draft; false when it is not the author's draft.
+    pub fn cancel_announcement(&self, id: i64, author_id: i64) -> Result<bool, StoreError> {
+        let n = self.conn().execute(
+            "UPDATE announcements SET status = 'cancelled' WHERE id = ?1 AND author_id = ?2 AND status = 'draft'",
+            params![id, author_id],
+        )?;
+        Ok(n > 0)
+    }
+
+    /// Announcements still being sent, oldest first (to resume after a restart).
+    pub fn sending_announcements(&self) -> Result<Vec<i64>, StoreError> {
+        let c = self.conn();
+        let mut st =
+            c.prepare("SELECT id FROM announcements WHERE status = 'sending' ORDER BY id")?;
+        let ids = st
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<Vec<i64>, _>>()?;
+        Ok(ids)
+    }
+
+    /// Up to `limit` chats still waiting for announcement `id`.
+    pub fn pending_deliveries(&self, id: i64, limit: usize) -> Result<Vec<i64>, StoreError> {
+        let c = self.conn();
+        let mut st = c.prepare(
+            "SELECT chat_id FROM deliveries WHERE announcement_id = ?1 AND status = 'pending' ORDER BY chat_id LIMIT ?2",
+        )?;
+        let chats = st
+            .query_map(params![id, limit as i64], |r| r.get(0))?
+            .collect::<Result<Vec<i64>, _>>()?;
+        Ok(chats)
+    }
+
+    /// Records the outcome of one delivery; a blocked chat is also unsubscribed.
+    pub fn record_delivery(
+        &self,
+        id: i64,
+        chat_id: i64,
+        outcome: Delivery,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut c = self.conn();
+        let tx = c.transaction()?;
+        tx.execute(
+            "UPDATE deliveries SET status = ?3, attempts = attempts + 1, updated_at = ?4
+             WHERE announcement_id = ?1 AND chat_id = ?2",
+            params![id, chat_id, outcome.as_str(), now],
+        )?;
+        if outcome == Delivery::Blocked {
+            tx.execute(
+                "UPDATE subscribers SET active = 0, updated_at = ?2 WHERE chat_id = ?1",
+                params![chat_id, now],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn tally(&self, id: i64) -> Result<Tally, StoreError> {
+        let c = self.conn();
+        let mut st = c.prepare(
+            "SELECT status, COUNT(*) FROM deliveries WHERE announcement_id = ?1 GROUP BY status",
+        )?;
+        let mut t = Tally::default();
+        for row in st.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?)))? {
+            let (status, n) = row?;
+            match status.as_str() {
+                "pending" => t.pending = n,
+                "delivered" => t.delivered = n,
+                "blocked" => t.blocked = n,
+                _ => t.failed += n,
+            }
+        }
+        Ok(t)
+    }
+
+    /// Marks an announcement done; false when it already was (so the report goes out once).
+    pub fn finish_announcement(&self, id: i64, now: i64) -> Result<bool, StoreError> {
+        let n = self.conn().execute(
+            "UPDATE announcements SET status = 'done', finished_at = ?2 WHERE id = ?1 AND status = 'sending'",
+            params![id, now],
+        )?;
+        Ok(n > 0)
+    }
+
+    /// Logs a question: its text, time, result count and top score. No user id.
+    pub fn log_question(
+        &self,
+        text: &str,
+        results: usize,
+        top_score: Option<f32>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO questions (asked_at, text, results, top_score) VALUES (?1, ?2, ?3, ?4)",
+            params![now, text, results as i64, top_score.map(f64::from)],
+        )?;
+        Ok(())
+    }
+
+    pub fn stats(&self, now: i64) -> Result<Stats, StoreError> {
+        let c = self.conn();
+        let count = |sql: &str, since: i64| c.query_row(sql, [since], |r| r.get::<_, u64>(0));
+        Ok(Stats {
+            subscribers: c.query_row(
+                "SELECT COUNT(*) FROM subscribers WHERE active = 1",
+                [],
+                |r| r.get(0),
+            )?,
+            questions_24h: count(
+                "SELECT COUNT(*) FROM questions WHERE asked_at >= ?1",
+                now - 86_400,
+            )?,
+            questions_7d: count(
+                "SELECT COUNT(*) FROM questions WHERE asked_at >= ?1",
+                now - 7 * 86_400,
+            )?,
+            unanswered_7d: count(
+                "SELECT COUNT(*) FROM questions WHERE asked_at >= ?1 AND results = 0",
+                now - 7 * 86_400,
+            )?,
+        })
+    }
+
+    /// The most frequent unanswered questions of the last `days` days, with their counts.
+    pub fn gaps(
+        &self,
+        now: i64,
+        days: i64,
+        limit: usize,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        let c = self.conn();
+        let mut st = c.prepare(
+            "SELECT text, COUNT(*) AS n FROM questions WHERE results = 0 AND asked_at >= ?1
+             GROUP BY text ORDER BY n DESC, MAX(asked_at) DESC LIMIT ?2",
+        )?;
+        let rows = st
+            .query_map(params![now - days * 86_400, limit as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subscriptions_are_idempotent() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        assert!(s.subscribe(1, 0).unwrap());
+        assert!(!s.subscribe(1, 0).unwrap());
+        assert_eq!(s.subscriber_count().unwrap(), 1);
+        assert!(s.unsubscribe(1, 0).unwrap());
+        assert!(!s.unsubscribe(1, 0).unwrap());
+        assert!(s.subscribe(1, 0).unwrap());
+    }
+
+    #[test]
+    fn announcement_lifecycle_survives_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        {
+            let s = Store::open(&path).unwrap();
+            for chat in 1..=3 {
+                s.subscribe(chat, 0).unwrap();
+            }
+            let id = s.draft_announcement(9, 9, "通知", 0).unwrap();
+            assert_eq!(
+                s.confirm_announcement(id, 8, 0).unwrap(),
+                None,
+                "only the author confirms"
+            );
+            assert_eq!(s.confirm_announcement(id, 9, 0).unwrap(), Some(3));
+            assert_eq!(
+                s.confirm_announcement(id, 9, 0).unwrap(),
+                None,
+                "a second press queues nothing"
+            );
+            s.record_delivery(id, 1, Delivery::Delivered, 1).unwrap();
+            s.record_delivery(id, 2, Delivery::Blocked, 1).unwrap();
+        }
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.sending_announcements().unwrap(), vec![1]);
+        assert_eq!(s.pending_deliveries(1, 10).unwrap(), vec![3]);
+        assert_eq!(
+            s.subscriber_count().unwrap(),
+            2,
+            "a blocked chat is unsubscribed"
+        );
+        s.record_delivery(1, 3, Delivery::Delivered, 2).unwrap();
+        assert_eq!(
+            s.tally(1).unwrap(),
+            Tally {
+                pending: 0,
+                delivered: 2,
+                blocked: 1,
+                failed: 0
+            }
+        );
+        assert!(s.finish_announcement(1, 3).unwrap());
+        assert!(!s.finish_announcement(1, 3).unwrap());
+    }
+
+    #[test]
+    fn question_log_feeds_stats_and_gaps() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        let now = 10 * 86_400;
+        s.log_question("比特币", 0, None, now).unwrap();
+        s.log_question("比特币", 0, None, now - 100).unwrap();
+        s.log_question("人才公寓", 3, Some(1.2), now).unwrap();
+        s.log_question("旧问题", 0, None, now - 30 * 86_400)
+            .unwrap();
+        let st = s.stats(now).unwrap();
+        assert_eq!(
+            (st.questions_24h, st.questions_7d, st.unanswered_7d),
+            (3, 3, 2)
+        );
+        assert_eq!(s.gaps(now, 7, 5).unwrap(), vec![("比特币".to_string(), 2)]);
+    }
+}
