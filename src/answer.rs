@@ -7,7 +7,8 @@ use std::ops::Range;
 
 use serde::Serialize;
 
-use crate::search::{Hits, StoredPassage, fold_for_match};
+use crate::passages::Passage;
+use crate::search::{Hits, fold_for_match};
 
 /// Characters of passage text an excerpt shows, about.
 pub const EXCERPT_CHARS: usize = 150;
@@ -29,7 +30,7 @@ pub struct Excerpt {
 pub struct Item {
     pub rank: usize,
     pub score: f32,
-    pub passage: StoredPassage,
+    pub passage: Passage,
     pub excerpt: Excerpt,
 }
 
@@ -185,7 +186,7 @@ pub fn escape_html(s: &str) -> String {
 }
 
 /// "《headline》 › section", the document and section a passage comes from.
-pub fn source_of(p: &StoredPassage) -> String {
+pub fn source_of(p: &Passage) -> String {
     if p.section.is_empty() {
         format!("《{}》", p.title)
     } else {
@@ -194,7 +195,7 @@ pub fn source_of(p: &StoredPassage) -> String {
 }
 
 /// "人大 · 北关区第十一届人民代表大会第四次会议 · 5月31日": who speaks, at which meeting, when.
-pub fn provenance_of(p: &StoredPassage) -> String {
+pub fn provenance_of(p: &Passage) -> String {
     [p.body.as_str(), p.meeting.as_str(), p.dates.as_str()]
         .iter()
         .filter(|s| !s.is_empty())

@@ -16,6 +16,7 @@ use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, IndexReader, Searcher, TantivyDocument, Term};
 
 use crate::index::{Fields, IndexError, Manifest, OpenIndex};
+use crate::passages::Passage;
 use crate::text;
 use crate::tokenizer::{Analyzer, QueryWord};
 
@@ -93,32 +94,18 @@ impl Question {
     }
 }
 
-/// A passage as stored in the index.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct StoredPassage {
-    pub id: String,
-    pub doc_id: String,
-    pub title: String,
-    pub section: String,
-    pub meeting: String,
-    pub body: String,
-    pub dates: String,
-    pub ord: u64,
-    pub text: String,
-}
-
 /// A passage with its neighbours in the document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Context {
-    pub before: Option<StoredPassage>,
-    pub passage: StoredPassage,
-    pub after: Option<StoredPassage>,
+    pub before: Option<Passage>,
+    pub passage: Passage,
+    pub after: Option<Passage>,
 }
 
 /// One retrieved passage.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
-    pub passage: StoredPassage,
+    pub passage: Passage,
     /// Final ranking score: coverage plus a share of the normalised BM25 score.
     pub score: f32,
     /// Share of the question's weighted words found in the passage (0..=1).
@@ -272,7 +259,7 @@ impl Engine {
         else {
             return Ok(None);
         };
-        let neighbour = |ord: u64| -> Result<Option<StoredPassage>, SearchError> {
+        let neighbour = |ord: u64| -> Result<Option<Passage>, SearchError> {
             let q = BooleanQuery::new(vec![
                 (
                     Occur::Must,
@@ -310,11 +297,7 @@ impl Engine {
         }))
     }
 
-    fn by_term(
-        &self,
-        searcher: &Searcher,
-        term: Term,
-    ) -> Result<Option<StoredPassage>, SearchError> {
+    fn by_term(&self, searcher: &Searcher, term: Term) -> Result<Option<Passage>, SearchError> {
         let q = TermQuery::new(term, IndexRecordOption::Basic);
         let top = searcher.search(
             &q,
@@ -385,7 +368,7 @@ impl Engine {
         BooleanQuery::new(clauses)
     }
 
-    fn load(&self, searcher: &Searcher, addr: DocAddress) -> Result<StoredPassage, SearchError> {
+    fn load(&self, searcher: &Searcher, addr: DocAddress) -> Result<Passage, SearchError> {
         let doc: TantivyDocument = searcher.doc(addr)?;
         let f = &self.fields;
         let s = |field| {
@@ -394,7 +377,7 @@ impl Engine {
                 .unwrap_or_default()
                 .to_owned()
         };
-        Ok(StoredPassage {
+        Ok(Passage {
             id: s(f.id),
             doc_id: s(f.doc_id),
             title: s(f.title),
