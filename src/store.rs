@@ -102,6 +102,16 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE subscribers (
     CREATE INDEX questions_asked_at ON questions(asked_at);
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"];
 
+/// Whether a chat is an active subscriber; None when it never subscribed.
+fn active(c: &Connection, chat_id: i64) -> Result<Option<bool>, StoreError> {
+    Ok(c.query_row(
+        "SELECT active FROM subscribers WHERE chat_id = ?1",
+        [chat_id],
+        |r| r.get(0),
+    )
+    .optional()?)
+}
+
 /// The database, shared by the bot's tasks. Each call holds the connection briefly.
 pub struct Store {
     conn: Mutex<Connection>,
@@ -139,13 +149,7 @@ impl Store {
     /// Subscribes a chat; false when it already was.
     pub fn subscribe(&self, chat_id: i64, now: i64) -> Result<bool, StoreError> {
         let c = self.conn();
-        let was: Option<bool> = c
-            .query_row(
-                "SELECT active FROM subscribers WHERE chat_id = ?1",
-                [chat_id],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let was = active(&c, chat_id)?;
         c.execute(
             "INSERT INTO subscribers (chat_id, active, updated_at) VALUES (?1, 1, ?2)
              ON CONFLICT(chat_id) DO UPDATE SET active = 1, updated_at = ?2",
@@ -164,15 +168,7 @@ impl Store {
     }
 
     pub fn is_subscribed(&self, chat_id: i64) -> Result<bool, StoreError> {
-        let v: Option<bool> = self
-            .conn()
-            .query_row(
-                "SELECT active FROM subscribers WHERE chat_id = ?1",
-                [chat_id],
-                |r| r.get(0),
-            )
-            .optional()?;
-        Ok(v == Some(true))
+        Ok(active(&self.conn(), chat_id)? == Some(true))
     }
 
     pub fn subscriber_count(&self) -> Result<u64, StoreError> {
