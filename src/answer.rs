@@ -7,8 +7,9 @@ use std::ops::Range;
 
 use serde::Serialize;
 
+use crate::index::Manifest;
 use crate::passages::Passage;
-use crate::search::{Hits, fold_for_match};
+use crate::search::{Hits, QuestionError, fold_for_match};
 
 /// Characters of passage text an excerpt shows, about.
 pub const EXCERPT_CHARS: usize = 150;
@@ -225,6 +226,33 @@ pub fn render_plain(answer: &Answer) -> String {
 
 /// What the bot says when the reports do not answer a question.
 pub const ABSTAIN_TEXT: &str = "抱歉，两会报告里没有找到与这个问题相关的内容。可以换个说法，或问问今年的发展目标、项目、教育、住房、就业、安全等方面的安排。";
+
+/// The message a citizen sees for a question that cannot be searched.
+pub fn rejection_text(e: &QuestionError) -> String {
+    match e {
+        QuestionError::Empty => "请输入您的问题，例如：今年全区经济增长目标是多少？".to_owned(),
+        QuestionError::TooLong { max, .. } => format!("问题太长了，请精简到 {max} 字以内。"),
+        QuestionError::NoText => "没有看到文字，请用文字描述您的问题。".to_owned(),
+    }
+}
+
+/// The documents of the knowledge base, as plain text.
+pub fn render_sources(m: &Manifest) -> String {
+    let mut out = format!(
+        "知识库共 {} 份报告、{} 段：\n",
+        m.documents.len(),
+        m.passages
+    );
+    for d in &m.documents {
+        out.push_str(&format!("· 《{}》", d.title));
+        if !d.meeting.is_empty() {
+            out.push_str(&format!("（{}）", d.meeting));
+        }
+        out.push('\n');
+    }
+    out.truncate(out.trim_end().len());
+    out
+}
 
 /// One line of `ask --json` output. Evaluation tools read this format: keep it stable.
 #[derive(Debug, Serialize)]

@@ -115,6 +115,10 @@ impl<S: Sender> Worker<S> {
         }
     }
 
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// Sends every pending delivery of announcement `id`; returns the final tally, or None when
     /// another run already finished it.
     pub async fn deliver(&self, id: i64) -> Result<Option<Tally>, StoreError> {

@@ -25,6 +25,33 @@ impl Default for Settings {
     }
 }
 
+/// What the Telegram front end needs beyond [`Settings`].
+#[derive(Debug, Clone)]
+pub struct BotSettings {
+    pub token: Secret,
+    /// Bot API server; None for Telegram's own.
+    pub api_url: Option<String>,
+    /// Telegram user ids of admins (admins are staff too).
+    pub admins: Vec<u64>,
+    /// Telegram user ids of staff.
+    pub staff: Vec<u64>,
+    /// Announcement messages per second over all chats.
+    pub broadcast_per_second: f64,
+}
+
+/// Parses a comma-separated list of numeric Telegram user ids ("1, 2,3"); empty items are
+/// skipped.
+pub fn parse_ids(text: &str) -> Result<Vec<u64>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<u64>()
+                .map_err(|_| format!("{s:?} is not a numeric Telegram user id"))
+        })
+        .collect()
+}
+
 /// A value that must never reach a log.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -48,5 +75,18 @@ impl fmt::Debug for Secret {
 impl fmt::Display for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("***")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_parse_and_secrets_stay_hidden() {
+        assert_eq!(parse_ids(" 1, 22 ,,3"), Ok(vec![1, 22, 3]));
+        assert!(parse_ids("1,abc").unwrap_err().contains("abc"));
+        let s = Secret::new("123:SECRET");
+        assert_eq!(format!("{s} {s:?}"), "*** Secret(***)");
     }
 }

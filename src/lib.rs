@@ -25,3 +25,4 @@ pub mod service;
 pub mod eval;
 pub mod store;
 pub mod broadcast;
+pub mod telegram;

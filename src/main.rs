@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
 use lianghui_bot::answer::{self, Answer, JsonAnswer};
-use lianghui_bot::config::Settings;
+use lianghui_bot::config::{BotSettings, Secret, Settings, parse_ids};
 use lianghui_bot::search::{Engine, Question, QuestionError};
 use lianghui_bot::service::{self, Mode};
 
@@ -58,6 +58,24 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Run the Telegram bot (long polling) until SIGINT or SIGTERM.
+    Serve {
+        /// Bot token from BotFather.
+        #[arg(long, env = "TELOXIDE_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// Bot API server (default: Telegram's own).
+        #[arg(long, env = "TELOXIDE_API_URL")]
+        api_url: Option<String>,
+        /// Comma-separated Telegram user ids of admins.
+        #[arg(long, env = "LIANGHUI_ADMINS", default_value = "")]
+        admins: String,
+        /// Comma-separated Telegram user ids of staff.
+        #[arg(long, env = "LIANGHUI_STAFF", default_value = "")]
+        staff: String,
+        /// Announcement messages per second over all chats.
+        #[arg(long, env = "LIANGHUI_BROADCAST_RATE", default_value_t = 25.0)]
+        broadcast_rate: f64,
+    },
     /// Measure retrieval on a question set (TSV: id, kind, question, gold).
     Eval {
         /// The question set.
@@ -69,7 +87,12 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    // Our own log at info, everyone else's at warn; teloxide's debug output would show request
+    // URLs, which contain the token.
+    env_logger::Builder::from_env(
+        env_logger::Env::default().default_filter_or("warn,lianghui_bot=info"),
+    )
+    .init();
     let cli = Cli::parse();
     let settings = Settings {
         knowledge_dir: cli.knowledge,
@@ -92,6 +115,13 @@ fn main() -> ExitCode {
         Command::Chat => chat(&settings),
         Command::Index { check } => index(&settings, check),
         Command::Eval { file, verbose } => eval(&settings, &file, verbose),
+        Command::Serve {
+            token,
+            api_url,
+            admins,
+            staff,
+            broadcast_rate,
+        } => serve(settings, token, api_url, &admins, &staff, broadcast_rate),
     };
     match result {
         Ok(code) => code,
@@ -133,15 +163,6 @@ fn answer_one(engine: &Engine, raw: &str, top: usize) -> Result<Answer, Question
     }
 }
 
-/// The message a citizen sees for a question that cannot be searched.
-fn rejection_text(e: &QuestionError) -> String {
-    match e {
-        QuestionError::Empty => "请输入您的问题，例如：今年全区经济增长目标是多少？".to_owned(),
-        QuestionError::TooLong { max, .. } => format!("问题太长了，请精简到 {max} 字以内。"),
-        QuestionError::NoText => "没有看到文字，请用文字描述您的问题。".to_owned(),
-    }
-}
-
 fn ask(settings: &Settings, question: Option<String>, json: bool) -> Result<ExitCode> {
     let engine = load(settings)?;
     let stdout = std::io::stdout();
@@ -155,7 +176,7 @@ fn ask(settings: &Settings, question: Option<String>, json: bool) -> Result<Exit
                 "{}",
                 serde_json::to_string(&JsonAnswer::rejected(raw, e.to_string()))?
             )?,
-            (Err(e), false) => writeln!(out, "{}\n", rejection_text(&e))?,
+            (Err(e), false) => writeln!(out, "{}\n", answer::rejection_text(&e))?,
         }
         Ok(())
     };
@@ -199,33 +220,15 @@ fn chat(settings: &Settings) -> Result<ExitCode> {
             "" => continue,
             "/quit" | "/exit" => break,
             "/help" | "/start" => println!("{CHAT_HELP}"),
-            "/sources" => println!("{}", sources_text(&engine)),
+            "/sources" => println!("{}", answer::render_sources(engine.manifest())),
             _ if line.starts_with('/') => println!("未知命令。{CHAT_HELP}"),
             _ => match answer_one(&engine, &line, settings.top) {
                 Ok(a) => println!("{}\n", answer::render_plain(&a)),
-                Err(e) => println!("{}\n", rejection_text(&e)),
+                Err(e) => println!("{}\n", answer::rejection_text(&e)),
             },
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn sources_text(engine: &Engine) -> String {
-    let m = engine.manifest();
-    let mut out = format!(
-        "知识库共 {} 份报告、{} 段：\n",
-        m.documents.len(),
-        m.passages
-    );
-    for d in &m.documents {
-        out.push_str(&format!("· 《{}》", d.title));
-        if !d.meeting.is_empty() {
-            out.push_str(&format!("（{}）", d.meeting));
-        }
-        out.push('\n');
-    }
-    out.truncate(out.trim_end().len());
-    out
 }
 
 fn index(settings: &Settings, check: bool) -> Result<ExitCode> {
@@ -319,5 +322,32 @@ fn eval(settings: &Settings, file: &std::path::Path, verbose: bool) -> Result<Ex
         }
     }
     println!("{report}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn serve(
+    settings: Settings,
+    token: Option<String>,
+    api_url: Option<String>,
+    admins: &str,
+    staff: &str,
+    broadcast_rate: f64,
+) -> Result<ExitCode> {
+    let token = token.filter(|t| !t.trim().is_empty()).context(
+        "TELOXIDE_TOKEN is not set: get a bot token from @BotFather and export TELOXIDE_TOKEN",
+    )?;
+    anyhow::ensure!(
+        broadcast_rate > 0.0 && broadcast_rate <= 1000.0,
+        "LIANGHUI_BROADCAST_RATE must be between 0 and 1000 messages per second"
+    );
+    let bot = BotSettings {
+        token: Secret::new(token.trim()),
+        api_url: api_url.filter(|u| !u.trim().is_empty()),
+        admins: parse_ids(admins).map_err(|e| anyhow::anyhow!("LIANGHUI_ADMINS: {e}"))?,
+        staff: parse_ids(staff).map_err(|e| anyhow::anyhow!("LIANGHUI_STAFF: {e}"))?,
+        broadcast_per_second: broadcast_rate,
+    };
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(lianghui_bot::telegram::run(settings, bot))?;
     Ok(ExitCode::SUCCESS)
 }

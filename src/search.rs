@@ -332,7 +332,7 @@ impl Engine {
             let idf = (1.0 + (n - best as f32 + 0.5) / (best as f32 + 0.5)).ln();
             // Single characters say little on their own; longer words are more specific.
             let chars = word.text.chars().count();
-            let weight = if chars == 1 && text::is_cjk(word.text.chars().next().unwrap_or(' ')) {
+            let weight = if chars == 1 {
                 idf * 0.5
             } else {
                 idf * (1.0 + 0.25 * (chars.clamp(2, 6) - 2) as f32)

@@ -5,7 +5,9 @@
 mod cli;
 mod engine;
 mod eval;
+mod fake_api;
 mod questions;
+mod telegram;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

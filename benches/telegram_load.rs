@@ -1,0 +1,160 @@
+//! Load driver for the Telegram front end, through the fake Bot API of the tests.
+//!
+//! 1. Many simulated citizens send questions to the real binary at once: answered questions per
+//!    second, and p50/p99 time from an update being offered to `getUpdates` to the bot's reply.
+//! 2. A broadcast to 10,000 subscribers (put straight into the bot's database): the sustained
+//!    rate against the configured one, and the most sends seen in any one-second window.
+//!
+//! Run with `cargo bench --bench telegram_load`. Sizes: `LOAD_QUESTIONS` (default 3000),
+//! `LOAD_SUBSCRIBERS` (10000), `LOAD_RATE` (messages/s, 200).
+
+#[path = "../tests/it/fake_api.rs"]
+#[allow(dead_code)]
+mod fake_api;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fake_api::{FakeApi, TOKEN};
+
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let questions = env_or("LOAD_QUESTIONS", 3000);
+    let subscribers = env_or("LOAD_SUBSCRIBERS", 10_000) as i64;
+    let rate = env_or("LOAD_RATE", 200);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let data = tempfile::tempdir().unwrap();
+
+    // Subscribers go straight into the database the bot will open.
+    {
+        let store = lianghui_bot::store::Store::open(&data.path().join("lianghui.sqlite")).unwrap();
+        for chat in 0..subscribers {
+            store.subscribe(1_000_000 + chat, 0).unwrap();
+        }
+    }
+    let api = FakeApi::start().await;
+    let mut bot = Command::new(env!("CARGO_BIN_EXE_lianghui-bot"))
+        .arg("serve")
+        .env("TELOXIDE_TOKEN", TOKEN)
+        .env("TELOXIDE_API_URL", &api.url)
+        .env("LIANGHUI_KNOWLEDGE_DIR", root.join("knowledge"))
+        .env("LIANGHUI_DATA_DIR", data.path())
+        .env("LIANGHUI_STAFF", "2")
+        .env("LIANGHUI_BROADCAST_RATE", rate.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    api.private_text(1, "/start");
+    api.wait_sent(1, 1).await;
+
+    // 1. Questions: 200 citizens, each asking in turn, all offered at once.
+    let pool = [
+        "今年全区经济增长目标是多少",
+        "人才公寓政策",
+        "老小区燃气管道改造多少个",
+        "找工作有什么帮助",
+        "比特币多少钱",
+        "買房有補貼嗎",
+        "幼儿园托位有多少",
+    ];
+    let mut offered: HashMap<i64, Instant> = HashMap::new();
+    let start = Instant::now();
+    for i in 0..questions {
+        let chat = 10_000 + i as i64;
+        offered.insert(chat, Instant::now());
+        api.private_text(chat, pool[i % pool.len()]);
+    }
+    let reqs = api
+        .wait_for("all answers", Duration::from_secs(300), |r| {
+            r.iter()
+                .filter(|r| {
+                    r.method == "SendMessage"
+                        && r.chat_id().is_some_and(|c| offered.contains_key(&c))
+                })
+                .count()
+                >= questions
+        })
+        .await;
+    let mut first_reply: HashMap<i64, Instant> = HashMap::new();
+    for r in reqs.iter().filter(|r| r.method == "SendMessage") {
+        if let Some(c) = r.chat_id().filter(|c| offered.contains_key(c)) {
+            first_reply.entry(c).or_insert(r.at);
+        }
+    }
+    let end = first_reply.values().max().copied().unwrap();
+    let mut lat: Vec<Duration> = first_reply
+        .iter()
+        .map(|(c, t)| t.duration_since(offered[c]))
+        .collect();
+    lat.sort();
+    println!(
+        "questions: {} answered in {:.2}s = {:.0} answered/s; update-to-reply p50 {:?}, p99 {:?}",
+        first_reply.len(),
+        (end - start).as_secs_f64(),
+        first_reply.len() as f64 / (end - start).as_secs_f64(),
+        percentile(&lat, 0.5),
+        percentile(&lat, 0.99)
+    );
+
+    // 2. Broadcast to every subscriber at the configured rate.
+    api.private_text(2, "/announce 负载测试公告");
+    let reqs = api
+        .wait_for("preview", Duration::from_secs(30), |r| {
+            r.iter().any(|r| r.body.get("reply_markup").is_some())
+        })
+        .await;
+    let preview = reqs
+        .iter()
+        .find(|r| r.body.get("reply_markup").is_some())
+        .unwrap();
+    let send = preview.body["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    api.press(2, &send);
+    let n = subscribers as usize;
+    let timeout = Duration::from_secs_f64(n as f64 / rate as f64 * 1.5 + 30.0);
+    let reqs = api
+        .wait_for("broadcast", timeout, |r| {
+            r.iter().filter(|r| r.text() == "负载测试公告").count() >= n
+        })
+        .await;
+    let mut times: Vec<Instant> = reqs
+        .iter()
+        .filter(|r| r.text() == "负载测试公告")
+        .map(|r| r.at)
+        .collect();
+    times.sort();
+    let span = (times[times.len() - 1] - times[0]).as_secs_f64();
+    let mut max_window = 0;
+    let mut j = 0;
+    for i in 0..times.len() {
+        while times[j] + Duration::from_secs(1) <= times[i] {
+            j += 1;
+        }
+        max_window = max_window.max(i - j + 1);
+    }
+    println!(
+        "broadcast: {} messages in {:.1}s = {:.1}/s against {rate}/s configured ({:+.1}%); most in any one-second window: {max_window}",
+        times.len(),
+        span,
+        (times.len() - 1) as f64 / span,
+        ((times.len() - 1) as f64 / span / rate as f64 - 1.0) * 100.0
+    );
+    let _ = bot.kill();
+    let _ = bot.wait();
+}
