@@ -3,13 +3,14 @@
 //! Deliveries are rows in the [`Store`]; the worker sends every pending one through a
 //! [`Sender`] and records each outcome as it happens, so a restart resumes with the rows still
 //! pending (a crash between a send and its record costs at most one duplicate for that chat).
-//! Sends start no faster than the configured rate, spaced evenly so that no second ever holds
-//! more; a 429 pauses the broadcast for its `retry_after` and resends, and does not count as a
-//! failure; a blocked or vanished chat is marked and unsubscribed with no retry; other errors are
+//! Sends start no faster than the configured rate, spaced evenly, and a sliding window keeps
+//! any second from holding more even after a stall; a 429 pauses the broadcast for its
+//! `retry_after` and resends, and does not count as a failure; a blocked or vanished chat is marked and unsubscribed with no retry; other errors are
 //! retried with backoff a bounded number of times. The worker knows nothing of Telegram: the
 //! front end implements [`Sender`] on its own, separate client, so a 429 here never slows the
 //! answers to citizens.
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -43,7 +44,8 @@ pub struct Pace {
     pub per_second: f64,
     /// Attempts for an error other than 429 before giving up.
     pub max_attempts: u32,
-    /// First backoff after an error; doubled each attempt.
+    /// First backoff after an error (at least a second: one message per second per chat);
+    /// doubled each attempt.
     pub backoff: Duration,
     /// Sends in flight at once.
     pub concurrency: usize,
@@ -54,7 +56,7 @@ impl Default for Pace {
         Pace {
             per_second: 25.0,
             max_attempts: 4,
-            backoff: Duration::from_millis(500),
+            backoff: Duration::from_secs(1),
             concurrency: 32,
         }
     }
@@ -66,29 +68,75 @@ fn now_unix() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-/// Evenly spaced send slots, shared by every send of the worker; a 429 pushes them all back.
+/// The window the rate is kept over, with a margin: a send is counted when it starts, and the
+/// request reaches Telegram a little later, so starts are kept under the rate over slightly more
+/// than a second.
+const RATE_WINDOW: Duration = Duration::from_millis(1080);
+
+/// How far behind schedule the slots may fall and still catch up.
+const CATCH_UP: Duration = Duration::from_millis(100);
+
+/// Send slots shared by every send of the worker: evenly spaced, and never more than the rate
+/// within any [`RATE_WINDOW`] of actual starts, even when the process stalls and sends that
+/// were due pile up. A 429 pushes them all back.
 struct Clock {
-    next: Mutex<Instant>,
+    state: Mutex<ClockState>,
     interval: Duration,
+    per_window: usize,
+}
+
+struct ClockState {
+    next: Instant,
+    recent: VecDeque<Instant>,
 }
 
 impl Clock {
-    /// Waits for the next free slot and takes it.
+    fn new(per_second: f64) -> Clock {
+        Clock {
+            state: Mutex::new(ClockState {
+                next: Instant::now(),
+                recent: VecDeque::new(),
+            }),
+            interval: Duration::from_secs_f64(1.0 / per_second.max(0.001)),
+            per_window: (per_second.floor() as usize).max(1),
+        }
+    }
+
+    /// Waits for a free slot and takes it.
     async fn slot(&self) {
-        let at = {
-            let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
-            let at = (*next).max(Instant::now());
-            *next = at + self.interval;
-            at
-        };
-        tokio::time::sleep_until(at).await;
+        loop {
+            let wait = {
+                let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+                let now = Instant::now();
+                while s
+                    .recent
+                    .front()
+                    .is_some_and(|t| now.duration_since(*t) >= RATE_WINDOW)
+                {
+                    s.recent.pop_front();
+                }
+                if s.next > now {
+                    s.next
+                } else if s.recent.len() >= self.per_window {
+                    s.recent[0] + RATE_WINDOW
+                } else {
+                    s.recent.push_back(now);
+                    // Keep to the schedule when a wake-up comes late (timers round up), so the
+                    // rate does not drift down; after a long stall start afresh, and let the
+                    // window above cap any catching up.
+                    s.next = s.next.max(now.checked_sub(CATCH_UP).unwrap_or(now)) + self.interval;
+                    return;
+                }
+            };
+            tokio::time::sleep_until(wait).await;
+        }
     }
 
     /// Nothing is sent before `until`.
     fn pause_until(&self, until: Instant) {
-        let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
-        if *next < until {
-            *next = until;
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if s.next < until {
+            s.next = until;
         }
     }
 }
@@ -103,15 +151,11 @@ pub struct Worker<S: Sender> {
 
 impl<S: Sender> Worker<S> {
     pub fn new(store: Arc<Store>, sender: S, pace: Pace) -> Self {
-        let interval = Duration::from_secs_f64(1.0 / pace.per_second.max(0.001));
         Worker {
             store,
             sender: Arc::new(sender),
             pace,
-            clock: Arc::new(Clock {
-                next: Mutex::new(Instant::now()),
-                interval,
-            }),
+            clock: Arc::new(Clock::new(pace.per_second)),
         }
     }
 
