@@ -221,7 +221,7 @@ async fn announcements_reach_every_subscriber_with_429_and_403_handled() {
     let data = tempfile::tempdir().unwrap();
     let _bot = BotProcess::start(&api, &crate::knowledge(), data.path(), "25");
     subscribe_all(&api, 201..=205).await;
-    api.script("SendMessage", 203, fake_api::too_many(1));
+    api.script("SendMessage", 203, fake_api::too_many(2));
     api.script(
         "SendMessage",
         204,
@@ -240,6 +240,25 @@ async fn announcements_reach_every_subscriber_with_429_and_403_handled() {
     assert!(api.sent_to(201).iter().all(|t| !t.contains("停水")));
 
     api.press(STAFF, &send);
+    // While the broadcast waits out its 429, citizens' questions are still answered at once.
+    api.wait_for("the 429", LONG, |r| {
+        r.iter()
+            .filter(|r| r.chat_id() == Some(203) && r.text().contains("停水"))
+            .count()
+            == 1
+    })
+    .await;
+    api.private_text(207, "一岗一房");
+    assert!(has(&api.wait_sent(207, 1).await, "一岗一房"));
+    let resent = api
+        .requests()
+        .iter()
+        .filter(|r| r.chat_id() == Some(203) && r.text().contains("停水"))
+        .count();
+    assert_eq!(
+        resent, 1,
+        "the answer must not wait for the broadcast's retry_after"
+    );
     let report = api
         .wait_for("report", LONG, |_| has(&api.sent_to(STAFF), "发送完毕"))
         .await;
