@@ -144,15 +144,14 @@ async fn main() {
 
     // 2. Broadcast to every subscriber at the configured rate.
     api.private_text(2, "/announce 负载测试公告");
+    let is_preview =
+        |r: &fake_api::Request| r.chat_id() == Some(2) && r.body.get("reply_markup").is_some();
     let reqs = api
         .wait_for("preview", Duration::from_secs(30), |r| {
-            r.iter().any(|r| r.body.get("reply_markup").is_some())
+            r.iter().any(is_preview)
         })
         .await;
-    let preview = reqs
-        .iter()
-        .find(|r| r.body.get("reply_markup").is_some())
-        .unwrap();
+    let preview = reqs.iter().find(|r| is_preview(r)).unwrap();
     let send = preview.body["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
         .as_str()
         .unwrap()

@@ -37,6 +37,8 @@ pub struct BotSettings {
     pub staff: Vec<u64>,
     /// Announcement messages per second over all chats.
     pub broadcast_per_second: f64,
+    /// Where to serve `/healthz` and `/metrics`; None to serve nothing.
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }
 
 /// Parses a comma-separated list of numeric Telegram user ids ("1, 2,3"); empty items are

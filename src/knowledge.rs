@@ -138,6 +138,53 @@ impl Knowledge {
     }
 }
 
+/// Title and id of the document that holds delivered announcements.
+pub const ANNOUNCEMENTS_TITLE: &str = "通知公告";
+pub const ANNOUNCEMENTS_ID: &str = "announcements";
+
+/// The announcements document: one dated section per announcement, oldest first, so a citizen
+/// who missed one can find it by asking. None when there are none.
+pub fn announcements_document(items: &[(String, String)]) -> Option<Document> {
+    if items.is_empty() {
+        return None;
+    }
+    let paragraphs = items
+        .iter()
+        .enumerate()
+        .map(|(i, (date, text))| Paragraph {
+            section: vec![format!("{date} 发布")],
+            text: text.clone(),
+            line: i + 1,
+        })
+        .collect();
+    Some(Document {
+        id: ANNOUNCEMENTS_ID.to_owned(),
+        file: format!("({ANNOUNCEMENTS_TITLE})"),
+        meta: Meta {
+            headline: ANNOUNCEMENTS_TITLE.to_owned(),
+            body: Some(ANNOUNCEMENTS_TITLE.to_owned()),
+            ..Meta::default()
+        },
+        paragraphs,
+    })
+}
+
+impl Knowledge {
+    /// Adds a document that does not come from a file (the announcements), with a content hash
+    /// so that a change to it rebuilds the index.
+    pub fn add_generated(&mut self, doc: Document) {
+        let mut h = Sha256::new();
+        for p in &doc.paragraphs {
+            h.update(p.section.join("/").as_bytes());
+            h.update([0]);
+            h.update(p.text.as_bytes());
+            h.update([0]);
+        }
+        self.hashes.insert(doc.file.clone(), hex(&h.finalize()));
+        self.documents.push(doc);
+    }
+}
+
 /// Reads every usable file of `dir`. Subfolders and hidden files are ignored.
 pub fn load_dir(dir: &Path) -> Result<Knowledge, KnowledgeError> {
     if !dir.is_dir() {

@@ -25,4 +25,6 @@ pub mod service;
 pub mod eval;
 pub mod store;
 pub mod broadcast;
+pub mod metrics;
+pub mod health;
 pub mod telegram;

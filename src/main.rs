@@ -75,6 +75,14 @@ enum Command {
         /// Announcement messages per second over all chats.
         #[arg(long, env = "LIANGHUI_BROADCAST_RATE", default_value_t = 25.0)]
         broadcast_rate: f64,
+        /// Serve /healthz and /metrics on this address (for example 127.0.0.1:9090).
+        #[arg(long, env = "LIANGHUI_METRICS_ADDR")]
+        metrics_addr: Option<std::net::SocketAddr>,
+    },
+    /// Exit 0 when the running bot's /healthz answers (for Docker's HEALTHCHECK).
+    Healthcheck {
+        #[arg(long, env = "LIANGHUI_METRICS_ADDR")]
+        metrics_addr: std::net::SocketAddr,
     },
     /// Measure retrieval on a question set (TSV: id, kind, question, gold).
     Eval {
@@ -121,7 +129,21 @@ fn main() -> ExitCode {
             admins,
             staff,
             broadcast_rate,
-        } => serve(settings, token, api_url, &admins, &staff, broadcast_rate),
+            metrics_addr,
+        } => serve(
+            settings,
+            token,
+            api_url,
+            &admins,
+            &staff,
+            broadcast_rate,
+            metrics_addr,
+        ),
+        Command::Healthcheck { metrics_addr } => Ok(if lianghui_bot::health::check(metrics_addr) {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        }),
     };
     match result {
         Ok(code) => code,
@@ -332,6 +354,7 @@ fn serve(
     admins: &str,
     staff: &str,
     broadcast_rate: f64,
+    metrics_addr: Option<std::net::SocketAddr>,
 ) -> Result<ExitCode> {
     let token = token.filter(|t| !t.trim().is_empty()).context(
         "TELOXIDE_TOKEN is not set: get a bot token from @BotFather and export TELOXIDE_TOKEN",
@@ -346,6 +369,7 @@ fn serve(
         admins: parse_ids(admins).map_err(|e| anyhow::anyhow!("LIANGHUI_ADMINS: {e}"))?,
         staff: parse_ids(staff).map_err(|e| anyhow::anyhow!("LIANGHUI_STAFF: {e}"))?,
         broadcast_per_second: broadcast_rate,
+        metrics_addr,
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(lianghui_bot::telegram::run(settings, bot))?;

@@ -69,7 +69,21 @@ pub fn load(
     mode: Mode,
     progress: &dyn Fn(usize, usize),
 ) -> Result<Loaded, LoadError> {
-    let k = knowledge::load_dir(knowledge_dir)?;
+    load_with(knowledge_dir, data_dir, mode, Vec::new(), progress)
+}
+
+/// Like [`load`], with documents that do not come from files (the announcements).
+pub fn load_with(
+    knowledge_dir: &Path,
+    data_dir: &Path,
+    mode: Mode,
+    generated: Vec<knowledge::Document>,
+    progress: &dyn Fn(usize, usize),
+) -> Result<Loaded, LoadError> {
+    let mut k = knowledge::load_dir(knowledge_dir)?;
+    for doc in generated {
+        k.add_generated(doc);
+    }
     let (analyzer, mut problems) = analyzer_for(&k);
     problems.extend(k.errors.iter().cloned());
     if mode == Mode::Strict && !problems.is_empty() {

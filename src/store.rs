@@ -61,6 +61,29 @@ pub struct Tally {
     pub failed: u64,
 }
 
+/// Sums (status, count) rows into a [`Tally`].
+fn tally_from(
+    rows: impl Iterator<Item = rusqlite::Result<(String, u64)>>,
+) -> Result<Tally, StoreError> {
+    let mut t = Tally::default();
+    for row in rows {
+        let (status, n) = row?;
+        match status.as_str() {
+            "pending" => t.pending += n,
+            "delivered" => t.delivered += n,
+            "blocked" => t.blocked += n,
+            _ => t.failed += n,
+        }
+    }
+    Ok(t)
+}
+
+/// Which questions [`Store::frequent_questions`] counts.
+enum Frequent {
+    Unanswered,
+    Disliked,
+}
+
 /// Figures for `/stats`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Stats {
@@ -70,7 +93,8 @@ pub struct Stats {
     pub unanswered_7d: u64,
 }
 
-const MIGRATIONS: &[&str] = &["CREATE TABLE subscribers (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE subscribers (
         chat_id INTEGER PRIMARY KEY,
         active INTEGER NOT NULL DEFAULT 1,
         updated_at INTEGER NOT NULL
@@ -100,7 +124,16 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE subscribers (
         top_score REAL
     );
     CREATE INDEX questions_asked_at ON questions(asked_at);
-    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"];
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    // Answers shown per question (for the 原文 button) and citizens' 👍 / 👎.
+    "ALTER TABLE questions ADD COLUMN feedback INTEGER;
+    CREATE TABLE answers (
+        question_id INTEGER NOT NULL REFERENCES questions(id),
+        rank INTEGER NOT NULL,
+        passage_id TEXT NOT NULL,
+        PRIMARY KEY (question_id, rank)
+    );",
+];
 
 /// Whether a chat is an active subscriber; None when it never subscribed.
 fn active(c: &Connection, chat_id: i64) -> Result<Option<bool>, StoreError> {
@@ -304,17 +337,28 @@ impl Store {
         let mut st = c.prepare(
             "SELECT status, COUNT(*) FROM deliveries WHERE announcement_id = ?1 GROUP BY status",
         )?;
-        let mut t = Tally::default();
-        for row in st.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?)))? {
-            let (status, n) = row?;
-            match status.as_str() {
-                "pending" => t.pending = n,
-                "delivered" => t.delivered = n,
-                "blocked" => t.blocked = n,
-                _ => t.failed += n,
-            }
-        }
-        Ok(t)
+        let rows = st.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?)))?;
+        tally_from(rows)
+    }
+
+    /// Finished announcements as (finish time in Unix seconds, text), oldest first.
+    pub fn finished_announcements(&self) -> Result<Vec<(i64, String)>, StoreError> {
+        let c = self.conn();
+        let mut st = c.prepare(
+            "SELECT finished_at, text FROM announcements WHERE status = 'done' AND finished_at IS NOT NULL ORDER BY id",
+        )?;
+        let rows = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Deliveries of every announcement so far, by outcome.
+    pub fn delivery_totals(&self) -> Result<Tally, StoreError> {
+        let c = self.conn();
+        let mut st = c.prepare("SELECT status, COUNT(*) FROM deliveries GROUP BY status")?;
+        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?)))?;
+        tally_from(rows)
     }
 
     /// Marks an announcement done; false when it already was (so the report goes out once).
@@ -330,15 +374,71 @@ impl Store {
     pub fn log_question(
         &self,
         text: &str,
-        results: usize,
+        passages: &[&str],
         top_score: Option<f32>,
         now: i64,
+    ) -> Result<i64, StoreError> {
+        let id = {
+            let c = self.conn();
+            c.execute(
+                "INSERT INTO questions (asked_at, text, results, top_score) VALUES (?1, ?2, ?3, ?4)",
+                params![now, text, passages.len() as i64, top_score.map(f64::from)],
+            )?;
+            c.last_insert_rowid()
+        };
+        self.add_answers(id, 1, passages)?;
+        Ok(id)
+    }
+
+    /// Records the passages shown for question `id`, ranked from `first_rank`.
+    pub fn add_answers(
+        &self,
+        id: i64,
+        first_rank: usize,
+        passages: &[&str],
     ) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT INTO questions (asked_at, text, results, top_score) VALUES (?1, ?2, ?3, ?4)",
-            params![now, text, results as i64, top_score.map(f64::from)],
-        )?;
+        let mut c = self.conn();
+        let tx = c.transaction()?;
+        for (i, p) in passages.iter().enumerate() {
+            tx.execute(
+                "INSERT OR REPLACE INTO answers (question_id, rank, passage_id) VALUES (?1, ?2, ?3)",
+                params![id, (first_rank + i) as i64, p],
+            )?;
+        }
+        tx.commit()?;
         Ok(())
+    }
+
+    /// The text of a logged question.
+    pub fn question_text(&self, id: i64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row("SELECT text FROM questions WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    /// The passage shown at `rank` (from 1) in the answer to question `id`.
+    pub fn answer_passage(&self, id: i64, rank: usize) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT passage_id FROM answers WHERE question_id = ?1 AND rank = ?2",
+                params![id, rank as i64],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Records a citizen's 👍 (true) or 👎 (false); the latest press counts. False when the
+    /// question is unknown.
+    pub fn set_feedback(&self, id: i64, up: bool) -> Result<bool, StoreError> {
+        let n = self.conn().execute(
+            "UPDATE questions SET feedback = ?2 WHERE id = ?1",
+            params![id, if up { 1 } else { -1 }],
+        )?;
+        Ok(n > 0)
     }
 
     pub fn stats(&self, now: i64) -> Result<Stats, StoreError> {
@@ -372,11 +472,35 @@ impl Store {
         days: i64,
         limit: usize,
     ) -> Result<Vec<(String, u64)>, StoreError> {
+        self.frequent_questions(Frequent::Unanswered, now, days, limit)
+    }
+
+    /// The questions most often rated 👎 in the last `days` days, with their counts.
+    pub fn disliked(
+        &self,
+        now: i64,
+        days: i64,
+        limit: usize,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        self.frequent_questions(Frequent::Disliked, now, days, limit)
+    }
+
+    fn frequent_questions(
+        &self,
+        which: Frequent,
+        now: i64,
+        days: i64,
+        limit: usize,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        let condition = match which {
+            Frequent::Unanswered => "results = 0",
+            Frequent::Disliked => "feedback = -1",
+        };
         let c = self.conn();
-        let mut st = c.prepare(
-            "SELECT text, COUNT(*) AS n FROM questions WHERE results = 0 AND asked_at >= ?1
-             GROUP BY text ORDER BY n DESC, MAX(asked_at) DESC LIMIT ?2",
-        )?;
+        let mut st = c.prepare(&format!(
+            "SELECT text, COUNT(*) AS n FROM questions WHERE {condition} AND asked_at >= ?1
+             GROUP BY text ORDER BY n DESC, MAX(asked_at) DESC LIMIT ?2"
+        ))?;
         let rows = st
             .query_map(params![now - days * 86_400, limit as i64], |r| {
                 Ok((r.get(0)?, r.get(1)?))
@@ -468,11 +592,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(&dir.path().join("db.sqlite")).unwrap();
         let now = 10 * 86_400;
-        s.log_question("比特币", 0, None, now).unwrap();
-        s.log_question("比特币", 0, None, now - 100).unwrap();
-        s.log_question("人才公寓", 3, Some(1.2), now).unwrap();
-        s.log_question("旧问题", 0, None, now - 30 * 86_400)
+        s.log_question("比特币", &[], None, now).unwrap();
+        s.log_question("比特币", &[], None, now - 100).unwrap();
+        let q = s
+            .log_question("人才公寓", &["a-1", "b-2"], Some(1.2), now)
             .unwrap();
+        s.log_question("旧问题", &[], None, now - 30 * 86_400)
+            .unwrap();
+        assert_eq!(s.answer_passage(q, 2).unwrap().as_deref(), Some("b-2"));
+        assert_eq!(s.answer_passage(q, 3).unwrap(), None);
+        s.add_answers(q, 3, &["c-3"]).unwrap();
+        assert_eq!(s.answer_passage(q, 3).unwrap().as_deref(), Some("c-3"));
+        assert_eq!(s.question_text(q).unwrap().as_deref(), Some("人才公寓"));
+        assert!(s.set_feedback(q, false).unwrap());
+        assert!(!s.set_feedback(999, true).unwrap());
+        assert_eq!(
+            s.disliked(now, 7, 5).unwrap(),
+            vec![("人才公寓".to_string(), 1)]
+        );
         let st = s.stats(now).unwrap();
         assert_eq!(
             (st.questions_24h, st.questions_7d, st.unanswered_7d),

@@ -36,6 +36,8 @@ pub enum AdminCommand {
     Reload,
     /// 查看使用统计
     Stats,
-    /// 查看最常见的未能回答的问题
+    /// 查看最常见的未能回答和被点 👎 的问题
     Gaps,
+    /// 从知识库删除文档（上传文档：直接发送 .md 或 .txt 文件）
+    Remove,
 }

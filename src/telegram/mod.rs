@@ -5,10 +5,13 @@
 //! service, broadcast) and send what it returns. Replies and announcements use two separate
 //! `Bot` clients and no shared `Throttle`, so a 429 on the broadcast never holds up answers.
 
+mod answers;
 mod commands;
+mod documents;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, anyhow};
@@ -16,8 +19,8 @@ use teloxide::dispatching::UpdateHandler;
 use teloxide::payloads::SendMessageSetters;
 use teloxide::prelude::*;
 use teloxide::types::{
-    BotCommandScope, ChatAction, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions,
-    Me, ParseMode, Recipient,
+    BotCommandScope, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Me, ParseMode,
+    Recipient,
 };
 use teloxide::update_listeners::Polling;
 use teloxide::utils::command::BotCommands;
@@ -26,10 +29,12 @@ use tokio::sync::mpsc;
 
 pub use commands::{AdminCommand, CitizenCommand, StaffCommand};
 
-use crate::answer::{self, Answer};
+use crate::answer;
 use crate::broadcast::{Pace, SendOutcome, Sender, Worker};
 use crate::config::{BotSettings, Settings};
-use crate::search::{Question, SharedEngine};
+use crate::knowledge::{self, Document};
+use crate::metrics::Metrics;
+use crate::search::SharedEngine;
 use crate::service::{self, Mode};
 use crate::store::Store;
 
@@ -72,8 +77,11 @@ pub struct App {
     pub store: Arc<Store>,
     pub settings: Settings,
     pub roles: Roles,
+    pub metrics: Arc<Metrics>,
     announcements: mpsc::UnboundedSender<i64>,
     reload: tokio::sync::Mutex<()>,
+    uploads: std::sync::Mutex<HashMap<u64, documents::Upload>>,
+    next_upload: AtomicU64,
     token: String,
 }
 
@@ -106,19 +114,17 @@ fn make_bot(s: &BotSettings) -> anyhow::Result<Bot> {
 /// Runs the bot until SIGINT or SIGTERM.
 pub async fn run(settings: Settings, bot_settings: BotSettings) -> anyhow::Result<()> {
     let token = bot_settings.token.expose().to_owned();
-    let (k, d) = (settings.knowledge_dir.clone(), settings.data_dir.clone());
-    let loaded =
-        tokio::task::spawn_blocking(move || service::load(&k, &d, Mode::Lenient, &|_, _| {}))
-            .await?
-            .context("cannot load the knowledge base")?;
+    let store = Arc::new(
+        Store::open(&settings.data_dir.join("lianghui.sqlite"))
+            .context("cannot open the database")?,
+    );
+    let loaded = load_knowledge(&settings, &store, Mode::Lenient)
+        .await
+        .context("cannot load the knowledge base")?;
     log::info!(
         "knowledge base: {} documents, {} passages",
         loaded.manifest().documents.len(),
         loaded.manifest().passages
-    );
-    let store = Arc::new(
-        Store::open(&settings.data_dir.join("lianghui.sqlite"))
-            .context("cannot open the database")?,
     );
     let bot = make_bot(&bot_settings)?;
     // A client of its own for announcements: its 429s and queue never touch the replies.
@@ -130,10 +136,21 @@ pub async fn run(settings: Settings, bot_settings: BotSettings) -> anyhow::Resul
         store: store.clone(),
         settings,
         roles: Roles::new(&bot_settings.admins, &bot_settings.staff),
+        metrics: Arc::new(Metrics::default()),
         announcements: tx,
         reload: tokio::sync::Mutex::new(()),
+        uploads: std::sync::Mutex::new(HashMap::new()),
+        next_upload: AtomicU64::new(1),
         token: token.clone(),
     });
+    let _health = match bot_settings.metrics_addr {
+        Some(addr) => Some(
+            crate::health::serve(addr, app.metrics.clone(), app.store.clone())
+                .await
+                .with_context(|| format!("cannot serve health and metrics on {addr}"))?,
+        ),
+        None => None,
+    };
     let pace = Pace {
         per_second: bot_settings.broadcast_per_second,
         ..Pace::default()
@@ -146,7 +163,7 @@ pub async fn run(settings: Settings, bot_settings: BotSettings) -> anyhow::Resul
         },
         pace,
     );
-    let worker_task = tokio::spawn(run_worker(worker, broadcast_bot, rx));
+    let worker_task = tokio::spawn(run_worker(worker, broadcast_bot, rx, app.clone()));
 
     if let Err(e) = set_command_menus(&bot, &app.roles).await {
         log::warn!(
@@ -259,6 +276,7 @@ fn handler() -> UpdateHandler<anyhow::Error> {
     dptree::entry()
         .branch(Update::filter_message().endpoint(on_message))
         .branch(Update::filter_callback_query().endpoint(on_callback))
+        .branch(Update::filter_inline_query().endpoint(answers::on_inline))
 }
 
 /// Sends HTML, waiting out one 429 for this chat only.
@@ -291,6 +309,9 @@ async fn send_text(bot: &Bot, chat: ChatId, text: impl Into<String>) -> Result<(
 async fn on_message(bot: Bot, msg: Message, me: Me, app: Arc<App>) -> anyhow::Result<()> {
     let private = msg.chat.is_private();
     let user = msg.from.as_ref().map(|u| u.id.0);
+    if let Some(doc) = msg.document() {
+        return documents::on_document(&bot, &msg, &app, doc).await;
+    }
     let Some(text) = msg.text() else {
         if private {
             send_text(
@@ -330,7 +351,7 @@ async fn on_message(bot: Bot, msg: Message, me: Me, app: Arc<App>) -> anyhow::Re
         return Ok(());
     }
     if private {
-        return answer_question(&bot, msg.chat.id, &app, text).await;
+        return answers::answer_question(&bot, msg.chat.id, &app, text).await;
     }
     // In groups: only a mention of the bot or a reply to one of its messages is a question.
     let mention = format!("@{username}");
@@ -339,7 +360,8 @@ async fn on_message(bot: Bot, msg: Message, me: Me, app: Arc<App>) -> anyhow::Re
         .and_then(|r| r.from.as_ref())
         .is_some_and(|u| u.id == me.id);
     if text.contains(&mention) || replied_to_bot {
-        return answer_question(&bot, msg.chat.id, &app, &text.replace(&mention, " ")).await;
+        return answers::answer_question(&bot, msg.chat.id, &app, &text.replace(&mention, " "))
+            .await;
     }
     Ok(())
 }
@@ -403,12 +425,16 @@ async fn citizen_command(
             )
             .await?
         }
-        CitizenCommand::Ask(q) => answer_question(bot, chat, app, &q).await?,
+        CitizenCommand::Ask(q) => answers::answer_question(bot, chat, app, &q).await?,
         CitizenCommand::Sources => {
             let m = app.engine.get().manifest().clone();
             let mut text = answer::render_sources(&m);
+            text.push_str(&format!(
+                "\n\n索引建于 {}",
+                format_unix(m.built_at_unix as i64)
+            ));
             if let Ok(Some(at)) = app.store.meta("last_reload") {
-                text.push_str(&format!("\n\n知识库最近更新：{at}"));
+                text.push_str(&format!("\n知识库最近更新：{at}"));
             }
             send_text(bot, chat, text).await?
         }
@@ -428,45 +454,6 @@ async fn citizen_command(
             };
             send_text(bot, chat, text).await?
         }
-    }
-    Ok(())
-}
-
-/// Answers one question in a chat: typing action, search, log, reply.
-async fn answer_question(bot: &Bot, chat: ChatId, app: &App, raw: &str) -> anyhow::Result<()> {
-    let _ = bot.send_chat_action(chat, ChatAction::Typing).await;
-    let q = match Question::parse(raw) {
-        Ok(q) => q,
-        Err(e) => {
-            send_text(bot, chat, answer::rejection_text(&e)).await?;
-            return Ok(());
-        }
-    };
-    let engine = app.engine.get();
-    let hits = engine.search(&q, app.settings.top)?;
-    let answer = Answer::from_hits(q.raw(), &hits, 1);
-    let top_score = answer.items.first().map(|i| i.score);
-    if let Err(e) = app
-        .store
-        .log_question(q.text(), answer.items.len(), top_score, now_unix())
-    {
-        log::warn!("cannot log question: {e}");
-    }
-    if answer.abstained() {
-        let text = format!(
-            "{}\n\n发送 /sources 查看我掌握的报告。您可以试试问：\n{}",
-            answer::ABSTAIN_TEXT,
-            EXAMPLES
-                .iter()
-                .map(|e| format!("· {e}"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        );
-        send_text(bot, chat, text).await?;
-        return Ok(());
-    }
-    for html in answer::render_html(&answer) {
-        send_html(bot, chat, html).await?;
     }
     Ok(())
 }
@@ -520,6 +507,23 @@ async fn staff_command(
 async fn on_callback(bot: Bot, q: CallbackQuery, app: Arc<App>) -> anyhow::Result<()> {
     let user = q.from.id.0;
     let data = q.data.clone().unwrap_or_default();
+    let reply = match data.split(':').next() {
+        Some("ann") => announcement_button(&bot, &q, &app, user, &data).await?,
+        Some("src" | "more" | "fb") => answers::button(&bot, &q, &app, &data).await?,
+        Some("up" | "rm") => documents::button(&bot, &q, &app, &data).await?,
+        _ => "这个按钮已失效。".to_owned(),
+    };
+    bot.answer_callback_query(q.id).text(reply).await?;
+    Ok(())
+}
+
+async fn announcement_button(
+    bot: &Bot,
+    q: &CallbackQuery,
+    app: &App,
+    user: u64,
+    data: &str,
+) -> anyhow::Result<String> {
     let mut parts = data.splitn(3, ':');
     let reply = match (
         parts.next(),
@@ -557,8 +561,7 @@ async fn on_callback(bot: Bot, q: CallbackQuery, app: Arc<App>) -> anyhow::Resul
         }
         _ => "这个按钮已失效。".to_owned(),
     };
-    bot.answer_callback_query(q.id).text(reply).await?;
-    Ok(())
+    Ok(reply)
 }
 
 async fn admin_command(
@@ -570,10 +573,6 @@ async fn admin_command(
     let chat = msg.chat.id;
     match cmd {
         AdminCommand::Reload => {
-            let Ok(_guard) = app.reload.try_lock() else {
-                send_text(bot, chat, "正在重新加载中，请稍候。").await?;
-                return Ok(());
-            };
             send_text(bot, chat, "正在重新加载知识库……").await?;
             let text = match reload(app).await {
                 Ok(summary) => summary,
@@ -584,6 +583,7 @@ async fn admin_command(
             };
             send_text(bot, chat, text).await?;
         }
+        AdminCommand::Remove => documents::remove_command(bot, chat, app).await?,
         AdminCommand::Stats => {
             let s = app.store.stats(now_unix())?;
             let share = if s.questions_7d > 0 {
@@ -607,32 +607,61 @@ async fn admin_command(
             .await?;
         }
         AdminCommand::Gaps => {
-            let gaps = app.store.gaps(now_unix(), 30, 10)?;
-            let text = if gaps.is_empty() {
-                "近30天没有未能回答的问题。".to_owned()
-            } else {
-                let lines: Vec<String> = gaps
-                    .iter()
-                    .map(|(q, n)| format!("· {q}（{n} 次）"))
-                    .collect();
-                format!("近30天最常见的未能回答的问题：\n{}", lines.join("\n"))
+            let list = |title: &str, rows: Vec<(String, u64)>| {
+                if rows.is_empty() {
+                    format!("{title}：无")
+                } else {
+                    let lines: Vec<String> = rows
+                        .iter()
+                        .map(|(q, n)| format!("· {q}（{n} 次）"))
+                        .collect();
+                    format!("{title}：\n{}", lines.join("\n"))
+                }
             };
+            let now = now_unix();
+            let text = format!(
+                "{}\n\n{}",
+                list("近30天最常见的未能回答的问题", app.store.gaps(now, 30, 10)?),
+                list("近30天最常被点 👎 的问题", app.store.disliked(now, 30, 10)?)
+            );
             send_text(bot, chat, text).await?;
         }
     }
     Ok(())
 }
 
-/// Re-reads the knowledge folder strictly, builds beside the old index and swaps.
+/// Loads the knowledge folder and the announcements document into a new engine.
+async fn load_knowledge(
+    settings: &Settings,
+    store: &Store,
+    mode: Mode,
+) -> anyhow::Result<service::Loaded> {
+    let generated: Vec<Document> = knowledge::announcements_document(
+        &store
+            .finished_announcements()?
+            .into_iter()
+            .map(|(at, text)| (format_unix(at)[..10].to_owned(), text))
+            .collect::<Vec<_>>(),
+    )
+    .into_iter()
+    .collect();
+    let (k, d) = (settings.knowledge_dir.clone(), settings.data_dir.clone());
+    Ok(
+        tokio::task::spawn_blocking(move || {
+            service::load_with(&k, &d, mode, generated, &|_, _| {})
+        })
+        .await??,
+    )
+}
+
+/// Re-reads the knowledge folder strictly, builds beside the old index and swaps; one reload
+/// at a time. Returns the summary for the admin.
 async fn reload(app: &App) -> anyhow::Result<String> {
+    let _one_at_a_time = app.reload.lock().await;
     let started = Instant::now();
-    let (k, d) = (
-        app.settings.knowledge_dir.clone(),
-        app.settings.data_dir.clone(),
-    );
-    let loaded =
-        tokio::task::spawn_blocking(move || service::load(&k, &d, Mode::Strict, &|_, _| {}))
-            .await??;
+    let loaded = load_knowledge(&app.settings, &app.store, Mode::Strict).await;
+    app.metrics.observe_reload(loaded.is_ok());
+    let loaded = loaded?;
     let new = loaded.manifest().clone();
     let old = app.engine.swap(loaded.engine);
     let changes = new.changes_from(old.manifest());
@@ -719,24 +748,36 @@ async fn run_worker(
     worker: Worker<TelegramSender>,
     bot: Bot,
     mut rx: mpsc::UnboundedReceiver<i64>,
+    app: Arc<App>,
 ) {
-    let report = |id: i64, t: crate::store::Tally| {
-        format!(
-            "公告 #{id} 发送完毕：送达 {}，已屏蔽/失效 {}，失败 {}。",
-            t.delivered, t.blocked, t.failed
-        )
+    let finished = |id: i64, t: crate::store::Tally| {
+        let bot = bot.clone();
+        let (worker, app) = (&worker, app.clone());
+        async move {
+            let text = format!(
+                "公告 #{id} 发送完毕：送达 {}，已屏蔽/失效 {}，失败 {}。",
+                t.delivered, t.blocked, t.failed
+            );
+            notify_author(worker, &bot, id, text).await;
+            // The announcement becomes a dated passage of 通知公告, so it can be found by asking.
+            if let Err(e) = reload(&app).await {
+                log::warn!(
+                    "announcement {id} is not searchable until the next successful reload: {e:#}"
+                );
+            }
+        }
     };
     match worker.resume().await {
         Ok(done) => {
             for (id, tally) in done {
-                notify_author(&worker, &bot, id, report(id, tally)).await;
+                finished(id, tally).await;
             }
         }
         Err(e) => log::error!("cannot resume announcements: {e}"),
     }
     while let Some(id) = rx.recv().await {
         match worker.deliver(id).await {
-            Ok(Some(tally)) => notify_author(&worker, &bot, id, report(id, tally)).await,
+            Ok(Some(tally)) => finished(id, tally).await,
             Ok(None) => {}
             Err(e) => log::error!("announcement {id}: {e}"),
         }
