@@ -18,9 +18,12 @@ COPY --chown=lianghui knowledge /app/knowledge
 WORKDIR /app
 ENV LIANGHUI_KNOWLEDGE_DIR=/app/knowledge \
     LIANGHUI_DATA_DIR=/data \
+    LIANGHUI_METRICS_ADDR=127.0.0.1:9090 \
     RUST_LOG=info
 VOLUME /data
 USER lianghui
+# /healthz on the local metrics address; the binary checks it itself (no curl in the image).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 CMD ["lianghui-bot", "healthcheck"]
 # Docker stops containers with SIGTERM: the bot finishes replies in flight and exits.
 STOPSIGNAL SIGTERM
 CMD ["lianghui-bot", "serve"]

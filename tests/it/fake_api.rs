@@ -44,6 +44,8 @@ struct Inner {
     next_update_id: i64,
     next_message_id: i64,
     requests: Vec<Request>,
+    /// Files the bot may download, by file id.
+    files: HashMap<String, Vec<u8>>,
     /// Scripted replies for (method, chat), used in order, before answering normally.
     scripts: HashMap<(String, i64), VecDeque<Value>>,
 }
@@ -65,6 +67,7 @@ impl FakeApi {
         };
         api.inner.lock().unwrap().next_update_id = 1;
         let app = Router::new()
+            .fallback(axum::routing::get(download))
             .route("/{bot}/{method}", axum::routing::post(handle))
             .with_state(api.clone());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -124,6 +127,32 @@ impl FakeApi {
                 "message": m,
             }
         }));
+    }
+
+    /// An inline query `query` from `user`.
+    pub fn inline(&self, user: i64, query: &str) {
+        self.push_update(json!({
+            "inline_query": {
+                "id": format!("iq{}", rand_id()),
+                "from": { "id": user, "is_bot": false, "first_name": "用户" },
+                "query": query,
+                "offset": "",
+            }
+        }));
+    }
+
+    /// A file sent by `user` in a private chat; `size` is what Telegram reports for it.
+    pub fn private_document(&self, user: i64, name: &str, bytes: &[u8], size: usize) {
+        let id = format!("file{}", rand_id());
+        self.inner
+            .lock()
+            .unwrap()
+            .files
+            .insert(id.clone(), bytes.to_vec());
+        let mut m = message(user, user, "private", "");
+        m.as_object_mut().unwrap().remove("text");
+        m["document"] = json!({ "file_id": id, "file_unique_id": format!("u{id}"), "file_size": size, "file_name": name });
+        self.push_update(json!({ "message": m }));
     }
 
     /// From now on, `method` for `chat` answers `reply` (once per call of this function).
@@ -255,6 +284,17 @@ async fn handle(
             "can_join_groups": true, "can_read_all_group_messages": false,
             "supports_inline_queries": true, "has_main_web_app": false
         })),
+        "GetFile" => {
+            let id = body
+                .get("file_id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            let size = api.inner.lock().unwrap().files.get(&id).map_or(0, Vec::len);
+            ok(
+                json!({ "file_id": id, "file_unique_id": format!("u{id}"), "file_size": size, "file_path": format!("documents/{id}") }),
+            )
+        }
         "GetWebhookInfo" => {
             ok(json!({ "url": "", "has_custom_certificate": false, "pending_update_count": 0 }))
         }
@@ -291,6 +331,26 @@ async fn handle(
             }))
         }
         _ => ok(json!(true)),
+    }
+}
+
+/// File downloads: `GET /file/bot<token>/<file_path>` (the path may arrive percent-encoded).
+async fn download(
+    State(api): State<FakeApi>,
+    uri: axum::http::Uri,
+) -> (axum::http::StatusCode, Vec<u8>) {
+    let path = uri.path().replace("%2F", "/");
+    if !path.contains(&format!("file/bot{TOKEN}/")) {
+        return (axum::http::StatusCode::NOT_FOUND, Vec::new());
+    }
+    let inner = api.inner.lock().unwrap();
+    match inner
+        .files
+        .iter()
+        .find(|(id, _)| path.ends_with(&format!("/{id}")))
+    {
+        Some((_, bytes)) => (axum::http::StatusCode::OK, bytes.clone()),
+        None => (axum::http::StatusCode::NOT_FOUND, Vec::new()),
     }
 }
 

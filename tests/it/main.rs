@@ -6,6 +6,7 @@ mod cli;
 mod engine;
 mod eval;
 mod fake_api;
+mod features;
 mod questions;
 mod telegram;
 

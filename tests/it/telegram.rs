@@ -6,17 +6,27 @@ use std::time::{Duration, Instant};
 
 use crate::fake_api::{self, BOT_USERNAME, FakeApi, TOKEN};
 
-const ADMIN: i64 = 1;
-const STAFF: i64 = 2;
+pub const ADMIN: i64 = 1;
+pub const STAFF: i64 = 2;
 
 /// The bot process; killed when dropped.
-struct BotProcess {
-    child: Child,
+pub struct BotProcess {
+    pub child: Child,
     log: PathBuf,
 }
 
 impl BotProcess {
-    fn start(api: &FakeApi, knowledge: &Path, data: &Path, rate: &str) -> BotProcess {
+    pub fn start(api: &FakeApi, knowledge: &Path, data: &Path, rate: &str) -> BotProcess {
+        Self::start_with(api, knowledge, data, rate, &[])
+    }
+
+    pub fn start_with(
+        api: &FakeApi,
+        knowledge: &Path,
+        data: &Path,
+        rate: &str,
+        env: &[(&str, &str)],
+    ) -> BotProcess {
         let log = data.join(format!(
             "bot-{}.log",
             Instant::now().elapsed().as_nanos() ^ rand_suffix()
@@ -31,6 +41,7 @@ impl BotProcess {
             .env("LIANGHUI_STAFF", STAFF.to_string())
             .env("LIANGHUI_BROADCAST_RATE", rate)
             .env("RUST_LOG", "debug")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
@@ -39,11 +50,11 @@ impl BotProcess {
         BotProcess { child, log }
     }
 
-    fn log(&self) -> String {
+    pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    fn kill_hard(&mut self) {
+    pub fn kill_hard(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -62,9 +73,9 @@ fn rand_suffix() -> u128 {
         .as_nanos()
 }
 
-const LONG: Duration = Duration::from_secs(30);
+pub const LONG: Duration = Duration::from_secs(30);
 
-fn has(texts: &[String], needle: &str) -> bool {
+pub fn has(texts: &[String], needle: &str) -> bool {
     texts.iter().any(|t| t.contains(needle))
 }
 
@@ -181,7 +192,7 @@ async fn citizens_get_sourced_answers_and_helpful_replies() {
 }
 
 /// Subscribes `users` and waits for their confirmations.
-async fn subscribe_all(api: &FakeApi, users: impl Iterator<Item = i64> + Clone) {
+pub async fn subscribe_all(api: &FakeApi, users: impl Iterator<Item = i64> + Clone) {
     for u in users.clone() {
         api.private_text(u, "/subscribe");
     }
@@ -197,7 +208,7 @@ fn announcement_id(preview: &fake_api::Request) -> String {
         .to_owned()
 }
 
-async fn announce(api: &FakeApi, text: &str) -> String {
+pub async fn announce(api: &FakeApi, text: &str) -> String {
     let before = api.requests().len();
     api.private_text(STAFF, &format!("/announce {text}"));
     let reqs = api

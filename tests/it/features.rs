@@ -1,0 +1,434 @@
+//! Beyond a plain FAQ bot: inline mode, answer buttons, document upload, searchable
+//! announcements, provenance, health and metrics. The real binary against the fake Bot API.
+
+use std::io::{Read, Write};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::fake_api::{FakeApi, Request};
+use crate::telegram::{ADMIN, BotProcess, LONG, STAFF, announce, has, subscribe_all};
+
+/// The inline keyboard's callback data of the last message sent to `chat`.
+fn buttons(api: &FakeApi, chat: i64) -> Vec<(String, String)> {
+    let reqs = api.requests();
+    let Some(last) = reqs.iter().rev().find(|r| {
+        r.method == "SendMessage"
+            && r.chat_id() == Some(chat)
+            && r.body.get("reply_markup").is_some()
+    }) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for row in last.body["reply_markup"]["inline_keyboard"]
+        .as_array()
+        .unwrap()
+    {
+        for b in row.as_array().unwrap() {
+            out.push((
+                b["text"].as_str().unwrap().to_owned(),
+                b["callback_data"].as_str().unwrap().to_owned(),
+            ));
+        }
+    }
+    out
+}
+
+fn button(api: &FakeApi, chat: i64, label: &str) -> String {
+    let all = buttons(api, chat);
+    all.iter()
+        .find(|(t, _)| t.contains(label))
+        .map(|(_, d)| d.clone())
+        .unwrap_or_else(|| panic!("no button {label} in {all:?}"))
+}
+
+/// Presses a button and returns the toast it was answered with.
+async fn press(api: &FakeApi, user: i64, data: &str) -> String {
+    let before = api
+        .requests()
+        .iter()
+        .filter(|r| r.method == "AnswerCallbackQuery")
+        .count();
+    api.press(user, data);
+    let reqs = api
+        .wait_for("callback answer", LONG, |r| {
+            r.iter()
+                .filter(|r| r.method == "AnswerCallbackQuery")
+                .count()
+                > before
+        })
+        .await;
+    reqs.iter()
+        .filter(|r| r.method == "AnswerCallbackQuery")
+        .nth(before)
+        .unwrap()
+        .text()
+        .to_owned()
+}
+
+fn inline_answers(reqs: &[Request]) -> Vec<&Request> {
+    reqs.iter()
+        .filter(|r| r.method == "AnswerInlineQuery")
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inline_mode_offers_cited_excerpts_and_examples() {
+    let api = FakeApi::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let _bot = BotProcess::start(&api, &crate::knowledge(), data.path(), "25");
+    api.inline(600, "");
+    api.wait_for("examples", LONG, |r| inline_answers(r).len() == 1)
+        .await;
+    api.inline(600, "人才公寓");
+    let reqs = api
+        .wait_for("answers", LONG, |r| inline_answers(r).len() == 2)
+        .await;
+    let answers = inline_answers(&reqs);
+    let examples = answers[0].body["results"].as_array().unwrap();
+    assert_eq!(examples.len(), 3);
+    assert!(examples[0]["title"].as_str().unwrap().contains("经济增长"));
+    let results = answers[1].body["results"].as_array().unwrap();
+    assert!(!results.is_empty() && results.len() <= 3);
+    let first = &results[0];
+    assert!(
+        first["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("《凝心聚力谋发展 奋勇争先谱新篇》"),
+        "{first}"
+    );
+    assert!(
+        first["description"].as_str().unwrap().contains("人才公寓"),
+        "{first}"
+    );
+    let content = &first["input_message_content"];
+    assert_eq!(content["parse_mode"], "HTML");
+    let message = content["message_text"].as_str().unwrap();
+    assert!(
+        message.contains("<b>人才公寓</b>") && message.contains("📄 <i>《凝心聚力谋发展"),
+        "{message}"
+    );
+    assert_eq!(answers[1].body["cache_time"], 300);
+    // Off-topic: one result saying so, not noise.
+    api.inline(600, "比特币多少钱");
+    let reqs = api
+        .wait_for("abstention", LONG, |r| inline_answers(r).len() == 3)
+        .await;
+    let none = inline_answers(&reqs)[2].body["results"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(none.len(), 1);
+    assert!(none[0]["title"].as_str().unwrap().contains("没有找到"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answer_buttons_show_the_source_more_results_and_record_feedback() {
+    let api = FakeApi::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let k = crate::knowledge_copy();
+    std::fs::write(
+        k.path().join("notice.txt"),
+        "停水通知\n\n北关区部分小区明日停水检修。\n",
+    )
+    .unwrap();
+    let _bot = BotProcess::start(&api, k.path(), data.path(), "25");
+
+    api.private_text(601, "今年全区经济增长目标是多少");
+    let answer = api.wait_sent(601, 1).await;
+    assert!(
+        has(
+            &answer,
+            "🏛 政府工作报告 · 北关区第十一届人民代表大会第四次会议 · 5月31日"
+        ),
+        "provenance: {answer:?}"
+    );
+    let labels: Vec<String> = buttons(&api, 601).into_iter().map(|(t, _)| t).collect();
+    for want in ["原文1", "👍", "👎"] {
+        assert!(labels.iter().any(|l| l == want), "{labels:?}");
+    }
+
+    // 原文: the whole passage with the paragraph before and after, and its source.
+    assert_eq!(
+        press(&api, 601, &button(&api, 601, "原文1")).await,
+        "原文已发送"
+    );
+    let sent = api.wait_sent(601, 2).await;
+    let original = sent.last().unwrap();
+    assert!(
+        original.contains("<b>把美好蓝图变为现实图景")
+            && original.contains("<i>今年是中华人民共和国成立75周年"),
+        "{original}"
+    );
+    assert!(
+        original.contains("📄 《凝心聚力谋发展 奋勇争先谱新篇》 › 预期目标"),
+        "{original}"
+    );
+
+    // 更多: the next results, ranked after the first ones (this question has more than three).
+    api.private_text(606, "项目建设");
+    api.wait_sent(606, 1).await;
+    assert_eq!(
+        press(&api, 606, &button(&api, 606, "更多")).await,
+        "已显示更多结果"
+    );
+    let sent = api.wait_sent(606, 2).await;
+    assert!(sent.last().unwrap().starts_with("4. "), "{:?}", sent.last());
+    assert!(buttons(&api, 606).iter().any(|(t, _)| t == "原文4"));
+
+    // 👎 is recorded and shows up in /gaps.
+    api.private_text(602, "人才公寓政策");
+    api.wait_sent(602, 1).await;
+    assert_eq!(
+        press(&api, 602, &button(&api, 602, "👎")).await,
+        "谢谢您的反馈！"
+    );
+    api.private_text(ADMIN, "/gaps");
+    let gaps = api.wait_sent(ADMIN, 1).await;
+    assert!(
+        has(&gaps, "被点 👎 的问题：\n· 人才公寓政策（1 次）"),
+        "{gaps:?}"
+    );
+
+    // A button from before a reload that points at a passage which no longer exists.
+    api.private_text(603, "停水检修");
+    assert!(has(&api.wait_sent(603, 1).await, "停水通知"));
+    let stale = button(&api, 603, "原文1");
+    std::fs::remove_file(k.path().join("notice.txt")).unwrap();
+    api.private_text(ADMIN, "/reload");
+    api.wait_for("reload", LONG, |_| {
+        has(&api.sent_to(ADMIN), "知识库已重新加载")
+    })
+    .await;
+    assert!(press(&api, 603, &stale).await.contains("已修改或删除"));
+    assert!(press(&api, 603, "src:notanumber").await.contains("失效"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_upload_and_remove_documents() {
+    let api = FakeApi::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let k = crate::knowledge_copy();
+    let _bot = BotProcess::start(&api, k.path(), data.path(), "25");
+    let md = "+++\nheadline = \"停水通知\"\nbody = \"区水务局\"\n+++\n\n# 停水通知\n\n北关区部分小区明日停水检修。\n".as_bytes();
+
+    // Nobody but an admin may upload.
+    api.private_document(604, "notice.md", md, md.len());
+    assert!(has(&api.wait_sent(604, 1).await, "没有使用这个命令的权限"));
+    // Bad files: a clear error, nothing changes.
+    api.private_document(ADMIN, "bad.txt", b"title\n\n\x00binary", 14);
+    api.private_document(ADMIN, "report.pdf", b"%PDF", 4);
+    api.private_document(ADMIN, "huge.md", b"# x\n\ny\n", 50 * 1024 * 1024);
+    let errors = api.wait_sent(ADMIN, 3).await;
+    assert!(
+        has(&errors, "文件无法使用") && has(&errors, "bad.txt:3"),
+        "{errors:?}"
+    );
+    assert!(has(&errors, "只接受 .md 或 .txt"), "{errors:?}");
+    assert!(has(&errors, "文件太大"), "{errors:?}");
+    for name in ["bad.txt", "report.pdf", "huge.md", "notice.md"] {
+        assert!(!k.path().join(name).exists(), "{name} must not be saved");
+    }
+
+    // A good file: preview, then 确认 saves and reloads.
+    api.private_document(ADMIN, "notice.md", md, md.len());
+    let preview = api.wait_sent(ADMIN, 4).await;
+    assert!(
+        preview[3].contains("将新增文档《停水通知》（1 段）"),
+        "{preview:?}"
+    );
+    assert!(
+        !k.path().join("notice.md").exists(),
+        "nothing is saved before 确认"
+    );
+    press(&api, ADMIN, &button(&api, ADMIN, "确认")).await;
+    api.wait_for("reload", LONG, |_| {
+        has(&api.sent_to(ADMIN), "知识库已重新加载")
+    })
+    .await;
+    assert!(has(&api.sent_to(ADMIN), "新增：停水通知"));
+    assert_eq!(std::fs::read(k.path().join("notice.md")).unwrap(), md);
+    api.private_text(605, "停水检修");
+    let got = api.wait_sent(605, 1).await;
+    assert!(
+        has(&got, "《停水通知》") && has(&got, "区水务局"),
+        "{got:?}"
+    );
+
+    // /remove lists documents; removal asks for confirmation.
+    api.private_text(ADMIN, "/remove");
+    api.wait_for("remove list", LONG, |_| {
+        has(&api.sent_to(ADMIN), "选择要删除的文档")
+    })
+    .await;
+    press(&api, ADMIN, &button(&api, ADMIN, "删除《停水通知》")).await;
+    api.wait_for("confirmation", LONG, |_| {
+        has(&api.sent_to(ADMIN), "确认从知识库删除《停水通知》")
+    })
+    .await;
+    assert!(
+        k.path().join("notice.md").exists(),
+        "nothing is removed before confirmation"
+    );
+    press(&api, ADMIN, &button(&api, ADMIN, "确认删除")).await;
+    api.wait_for("removal", LONG, |_| {
+        has(&api.sent_to(ADMIN), "删除：停水通知")
+    })
+    .await;
+    assert!(!k.path().join("notice.md").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivered_announcements_become_searchable_and_stay_so() {
+    let api = FakeApi::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let mut bot = BotProcess::start(&api, &crate::knowledge(), data.path(), "25");
+    subscribe_all(&api, 700..702).await;
+    let send = announce(&api, "本周六上午在文化广场举办社区义诊活动").await;
+    api.press(STAFF, &send);
+    api.wait_for("report", LONG, |_| has(&api.sent_to(STAFF), "发送完毕"))
+        .await;
+
+    // The rebuild follows the report; ask until it is in (bounded).
+    let found = |api: &FakeApi, user: i64| {
+        api.sent_to(user)
+            .iter()
+            .any(|t| t.contains("《通知公告》") && t.contains("义诊"))
+    };
+    let deadline = Instant::now() + LONG;
+    let mut user = 710;
+    loop {
+        api.private_text(user, "社区义诊活动");
+        api.wait_sent(user, 1).await;
+        if found(&api, user) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the announcement never became searchable: {:?}",
+            api.sent_to(user)
+        );
+        user += 1;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        api.sent_to(user).iter().any(|t| t.contains("发布")),
+        "dated: {:?}",
+        api.sent_to(user)
+    );
+
+    bot.kill_hard();
+    let _bot = BotProcess::start(&api, &crate::knowledge(), data.path(), "25");
+    api.private_text(790, "社区义诊活动");
+    api.wait_sent(790, 1).await;
+    assert!(found(&api, 790), "after a restart: {:?}", api.sent_to(790));
+    api.private_text(ADMIN, "/reload");
+    api.wait_for("reload", LONG, |_| {
+        has(&api.sent_to(ADMIN), "知识库已重新加载")
+    })
+    .await;
+    api.private_text(791, "社区义诊活动");
+    api.wait_sent(791, 1).await;
+    assert!(found(&api, 791), "after a reload: {:?}", api.sent_to(791));
+}
+
+fn http_get(addr: &str, path: &str) -> (u16, String) {
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
+    let mut out = String::new();
+    stream.read_to_string(&mut out).unwrap();
+    let status = out
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = out
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// Parses Prometheus text into (name with labels, value).
+fn parse_metrics(text: &str) -> Vec<(String, f64)> {
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let (name, value) = l.rsplit_once(' ').unwrap();
+            (
+                name.to_owned(),
+                value
+                    .parse::<f64>()
+                    .unwrap_or_else(|_| panic!("bad value in {l}")),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_and_metrics_are_served_when_configured() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let api = FakeApi::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let _bot = BotProcess::start_with(
+        &api,
+        &crate::knowledge(),
+        data.path(),
+        "25",
+        &[("LIANGHUI_METRICS_ADDR", &addr)],
+    );
+    api.private_text(800, "/subscribe");
+    api.private_text(801, "一岗一房");
+    api.private_text(802, "比特币多少钱");
+    for u in 800..803 {
+        api.wait_sent(u, 1).await;
+    }
+    let (status, body) = http_get(&addr, "/healthz");
+    assert_eq!((status, body.trim()), (200, "ok"));
+    let (status, text) = http_get(&addr, "/metrics");
+    assert_eq!(status, 200);
+    let m = parse_metrics(&text);
+    let get = |name: &str| {
+        m.iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| *v)
+            .unwrap_or_else(|| panic!("{name} missing:\n{text}"))
+    };
+    assert_eq!(get("lianghui_questions_total{outcome=\"answered\"}"), 1.0);
+    assert_eq!(get("lianghui_questions_total{outcome=\"abstained\"}"), 1.0);
+    assert_eq!(get("lianghui_answer_seconds_count"), 2.0);
+    assert_eq!(get("lianghui_answer_seconds_bucket{le=\"+Inf\"}"), 2.0);
+    assert_eq!(get("lianghui_subscribers"), 1.0);
+    assert_eq!(
+        get("lianghui_broadcast_deliveries_total{outcome=\"delivered\"}"),
+        0.0
+    );
+    assert_eq!(get("lianghui_reloads_total{result=\"ok\"}"), 0.0);
+    assert_eq!(http_get(&addr, "/nothing").0, 404);
+
+    let bin = env!("CARGO_BIN_EXE_lianghui-bot");
+    assert!(
+        Command::new(bin)
+            .args(["healthcheck", "--metrics-addr", &addr])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .to_string();
+    assert!(
+        !Command::new(bin)
+            .args(["healthcheck", "--metrics-addr", &closed])
+            .status()
+            .unwrap()
+            .success()
+    );
+}
