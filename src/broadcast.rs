@@ -3,8 +3,8 @@
 //! Deliveries are rows in the [`Store`]; the worker sends every pending one through a
 //! [`Sender`] and records each outcome as it happens, so a restart resumes with the rows still
 //! pending (a crash between a send and its record costs at most one duplicate for that chat).
-//! Sends start no faster than the configured rate, spaced evenly, and a sliding window keeps
-//! any second from holding more even after a stall; a 429 pauses the broadcast for its
+//! Sends are spaced evenly at the configured rate, and a sliding window over sends in flight or
+//! completed keeps any second at the server from holding more, even after a stall; a 429 pauses the broadcast for its
 //! `retry_after` and resends, and does not count as a failure; a blocked or vanished chat is marked and unsubscribed with no retry; other errors are
 //! retried with backoff a bounded number of times. The worker knows nothing of Telegram: the
 //! front end implements [`Sender`] on its own, separate client, so a 429 here never slows the
@@ -68,26 +68,25 @@ fn now_unix() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-/// The window the rate is kept over, with a margin: a send is counted when it starts, and the
-/// request reaches Telegram a little later, so starts are kept under the rate over slightly more
-/// than a second.
-const RATE_WINDOW: Duration = Duration::from_millis(1080);
-
 /// How far behind schedule the slots may fall and still catch up.
 const CATCH_UP: Duration = Duration::from_millis(100);
 
-/// Send slots shared by every send of the worker: evenly spaced, and never more than the rate
-/// within any [`RATE_WINDOW`] of actual starts, even when the process stalls and sends that
-/// were due pile up. A 429 pushes them all back.
+/// Send slots shared by every send of the worker. Sends are spaced evenly, and a send may start
+/// only while fewer than the rate's worth of sends are in flight or completed within the last
+/// second. A request reaches the server between its start and its completion, so however the
+/// network or the process stalls, no one-second window at the server can see more than the
+/// rate. A 429 pushes every slot back.
 struct Clock {
     state: Mutex<ClockState>,
     interval: Duration,
-    per_window: usize,
+    per_second: usize,
 }
 
 struct ClockState {
     next: Instant,
-    recent: VecDeque<Instant>,
+    in_flight: usize,
+    /// Completion times of the sends of the last second, oldest first.
+    completed: VecDeque<Instant>,
 }
 
 impl Clock {
@@ -95,35 +94,44 @@ impl Clock {
         Clock {
             state: Mutex::new(ClockState {
                 next: Instant::now(),
-                recent: VecDeque::new(),
+                in_flight: 0,
+                completed: VecDeque::new(),
             }),
             interval: Duration::from_secs_f64(1.0 / per_second.max(0.001)),
-            per_window: (per_second.floor() as usize).max(1),
+            per_second: (per_second.floor() as usize).max(1),
         }
     }
 
-    /// Waits for a free slot and takes it.
+    fn lock(&self) -> std::sync::MutexGuard<'_, ClockState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits for a free slot and takes it; call [`Clock::done`] when the send completes.
     async fn slot(&self) {
         loop {
             let wait = {
-                let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+                let mut s = self.lock();
                 let now = Instant::now();
                 while s
-                    .recent
+                    .completed
                     .front()
-                    .is_some_and(|t| now.duration_since(*t) >= RATE_WINDOW)
+                    .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
                 {
-                    s.recent.pop_front();
+                    s.completed.pop_front();
                 }
                 if s.next > now {
                     s.next
-                } else if s.recent.len() >= self.per_window {
-                    s.recent[0] + RATE_WINDOW
+                } else if s.in_flight + s.completed.len() >= self.per_second {
+                    // Until the oldest completion leaves the window, or soon if all are in flight.
+                    s.completed
+                        .front()
+                        .map_or(now + Duration::from_millis(2), |t| {
+                            *t + Duration::from_secs(1)
+                        })
                 } else {
-                    s.recent.push_back(now);
+                    s.in_flight += 1;
                     // Keep to the schedule when a wake-up comes late (timers round up), so the
-                    // rate does not drift down; after a long stall start afresh, and let the
-                    // window above cap any catching up.
+                    // rate does not drift down; after a long stall start afresh.
                     s.next = s.next.max(now.checked_sub(CATCH_UP).unwrap_or(now)) + self.interval;
                     return;
                 }
@@ -132,9 +140,16 @@ impl Clock {
         }
     }
 
+    /// A send that took a slot has completed (whatever its outcome).
+    fn done(&self) {
+        let mut s = self.lock();
+        s.in_flight = s.in_flight.saturating_sub(1);
+        s.completed.push_back(Instant::now());
+    }
+
     /// Nothing is sent before `until`.
     fn pause_until(&self, until: Instant) {
-        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut s = self.lock();
         if s.next < until {
             s.next = until;
         }
@@ -230,7 +245,9 @@ async fn deliver_one<S: Sender>(
     let mut errors = 0;
     loop {
         clock.slot().await;
-        match sender.send(chat, text).await {
+        let outcome = sender.send(chat, text).await;
+        clock.done();
+        match outcome {
             SendOutcome::Sent => return Delivery::Delivered,
             SendOutcome::Gone => return Delivery::Blocked,
             SendOutcome::RetryAfter(wait) => {

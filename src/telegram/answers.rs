@@ -11,7 +11,7 @@ use teloxide::types::{
     InlineQueryResultArticle, InputMessageContent, InputMessageContentText, ParseMode,
 };
 
-use super::{App, EXAMPLES, now_unix, send_html, send_text};
+use super::{App, EXAMPLES, callback_chat, now_unix, send_html, send_text};
 use crate::answer::{self, Answer, escape_html, provenance_of, source_of};
 use crate::search::Question;
 
@@ -138,10 +138,7 @@ pub(super) async fn button(
     let (Some(kind), Some(id), Some(arg)) = (kind, id, arg) else {
         return Ok("这个按钮已失效。".to_owned());
     };
-    let chat = q
-        .regular_message()
-        .map(|m| m.chat.id)
-        .unwrap_or(ChatId(q.from.id.0 as i64));
+    let chat = callback_chat(q);
     match kind {
         "src" => {
             let Some(passage_id) = app.store.answer_passage(id, arg)? else {

@@ -11,7 +11,7 @@ use teloxide::payloads::SendMessageSetters;
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
-use super::{App, refuse, reload, send_text};
+use super::{App, callback_chat, refuse, reload, send_text};
 use crate::knowledge::{self, ANNOUNCEMENTS_ID, DICT_FILE, MAX_FILE_BYTES, SYNONYMS_FILE};
 use crate::passages;
 
@@ -161,10 +161,7 @@ pub(super) async fn button(
         log::warn!("refused document button from user {user}");
         return Ok("抱歉，只有管理员可以管理知识库文档。".to_owned());
     }
-    let chat = q
-        .regular_message()
-        .map(|m| m.chat.id)
-        .unwrap_or(ChatId(user as i64));
+    let chat = callback_chat(q);
     let parts: Vec<&str> = data.split(':').collect();
     match parts.as_slice() {
         ["up", action, id] => {

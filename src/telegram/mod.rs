@@ -504,6 +504,13 @@ async fn staff_command(
     Ok(())
 }
 
+/// The chat a button was pressed in: its message's chat, or the private chat with the user.
+fn callback_chat(q: &CallbackQuery) -> ChatId {
+    q.regular_message()
+        .map(|m| m.chat.id)
+        .unwrap_or(ChatId(q.from.id.0 as i64))
+}
+
 async fn on_callback(bot: Bot, q: CallbackQuery, app: Arc<App>) -> anyhow::Result<()> {
     let user = q.from.id.0;
     let data = q.data.clone().unwrap_or_default();
