@@ -22,6 +22,8 @@ use crate::tokenizer::{Analyzer, QueryWord};
 
 /// Longest question accepted, in characters.
 pub const MAX_QUESTION_CHARS: usize = 500;
+/// Most results one search returns, counting those skipped by an offset.
+pub const MAX_RESULTS: usize = 100;
 /// Candidates fetched from tantivy before re-ranking.
 const CANDIDATES: usize = 30;
 /// Minimum coverage of the question by the best passage; below it the engine abstains.
@@ -196,6 +198,8 @@ impl Engine {
             return Ok(empty);
         }
         let query = self.query(&words);
+        // Offsets come from buttons a client could forge: bound them before they size anything.
+        let (offset, top) = (offset.min(MAX_RESULTS), top.min(MAX_RESULTS));
         let limit = CANDIDATES.max(offset + top);
         let candidates = searcher.search(
             &query,
@@ -461,6 +465,19 @@ impl SharedEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forged_offsets_are_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let k = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+        let loaded =
+            crate::service::load(&k, dir.path(), crate::service::Mode::Strict, &|_, _| {}).unwrap();
+        let q = Question::parse("项目建设").unwrap();
+        for (offset, top) in [(usize::MAX, 4), (3, usize::MAX), (usize::MAX, usize::MAX)] {
+            let hits = loaded.engine.search_from(&q, offset, top).unwrap();
+            assert!(hits.hits.len() <= MAX_RESULTS);
+        }
+    }
 
     #[test]
     fn questions_are_bounded_and_not_empty() {

@@ -13,7 +13,7 @@ use teloxide::types::{
 
 use super::{App, EXAMPLES, callback_chat, now_unix, send_html, send_text};
 use crate::answer::{self, Answer, escape_html, provenance_of, source_of};
-use crate::search::Question;
+use crate::search::{MAX_RESULTS, Question};
 
 /// Inline answers may be cached this long by Telegram, in seconds: the reports change rarely.
 const INLINE_CACHE_SECONDS: u32 = 300;
@@ -166,6 +166,10 @@ pub(super) async fn button(
             Ok("原文已发送".to_owned())
         }
         "more" => {
+            // Callback data can be forged: an offset past what a search returns is the end.
+            if arg >= MAX_RESULTS {
+                return Ok("没有更多相关内容了。".to_owned());
+            }
             let Some(text) = app.store.question_text(id)? else {
                 return Ok("这个按钮已失效。".to_owned());
             };

@@ -202,6 +202,24 @@ async fn answer_buttons_show_the_source_more_results_and_record_feedback() {
     .await;
     assert!(press(&api, 603, &stale).await.contains("已修改或删除"));
     assert!(press(&api, 603, "src:notanumber").await.contains("失效"));
+    // Forged callback data gets an answer, never a crash.
+    for forged in [
+        "more:1:18446744073709551615",
+        "src:1:18446744073709551615",
+        "fb:-5:1",
+        "rm:ok:99:x",
+        "up:ok:1",
+        "ann:send:x",
+        ":::",
+    ] {
+        let toast = press(&api, 603, forged).await;
+        assert!(!toast.is_empty(), "{forged}");
+    }
+    api.private_text(604, "一岗一房");
+    assert!(
+        has(&api.wait_sent(604, 1).await, "一岗一房"),
+        "still running"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
