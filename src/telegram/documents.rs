@@ -15,6 +15,9 @@ use super::{App, callback_chat, refuse, reload, send_text};
 use crate::knowledge::{self, ANNOUNCEMENTS_ID, DICT_FILE, MAX_FILE_BYTES, SYNONYMS_FILE};
 use crate::passages;
 
+/// Uploads awaiting 确认 kept at once; older ones expire.
+const MAX_PENDING_UPLOADS: usize = 8;
+
 /// A validated upload awaiting the admin's 确认.
 pub(super) struct Upload {
     admin: u64,
@@ -99,10 +102,16 @@ pub(super) async fn on_document(
         None => format!("将新增文档《{}》（{} 段）", parsed.title(), passages),
     };
     let id = app.next_upload.fetch_add(1, Ordering::Relaxed);
-    app.uploads
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(
+    {
+        let mut uploads = app.uploads.lock().unwrap_or_else(|e| e.into_inner());
+        // Unconfirmed uploads hold their bytes: keep only the most recent few.
+        while uploads.len() >= MAX_PENDING_UPLOADS {
+            let Some(oldest) = uploads.keys().min().copied() else {
+                break;
+            };
+            uploads.remove(&oldest);
+        }
+        uploads.insert(
             id,
             Upload {
                 admin: user.unwrap_or_default(),
@@ -110,6 +119,7 @@ pub(super) async fn on_document(
                 bytes,
             },
         );
+    }
     let keyboard = InlineKeyboardMarkup::new([[
         InlineKeyboardButton::callback("确认", format!("up:ok:{id}")),
         InlineKeyboardButton::callback("取消", format!("up:no:{id}")),
