@@ -9,9 +9,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use criterion::Criterion;
+use lianghui_bot::config::Settings;
 use lianghui_bot::eval::parse_cases;
 use lianghui_bot::search::{Engine, Question};
-use lianghui_bot::service::{self, Mode};
+use lianghui_bot::service::KnowledgeBase;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -115,6 +116,19 @@ fn percentiles(engine: &Engine, qs: &[Question], rounds: usize) -> (Duration, Du
     (times[times.len() / 2], times[times.len() * 99 / 100])
 }
 
+/// The engine of a knowledge folder, its index built under `data`.
+fn open(knowledge: &Path, data: &Path) -> std::sync::Arc<Engine> {
+    let settings = Settings {
+        knowledge_dir: knowledge.to_path_buf(),
+        data_dir: data.to_path_buf(),
+        ..Settings::default()
+    };
+    KnowledgeBase::open(&settings, &|_, _| {})
+        .unwrap()
+        .kb
+        .engine()
+}
+
 fn main() {
     let qs = questions();
     let passages: usize = std::env::var("LIANGHUI_BENCH_PASSAGES")
@@ -123,14 +137,8 @@ fn main() {
         .unwrap_or(100_000);
 
     let data = tempfile::tempdir().unwrap();
-    let real = service::load(
-        &root().join("knowledge"),
-        data.path(),
-        Mode::Strict,
-        &|_, _| {},
-    )
-    .unwrap();
-    let (p50, p99) = percentiles(&real.engine, &qs, 50);
+    let real = open(&root().join("knowledge"), data.path());
+    let (p50, p99) = percentiles(&real, &qs, 50);
     let real_rss = peak_rss_mib();
     println!(
         "real knowledge base: {} passages; latency p50 {:?}, p99 {:?} over {} questions x 50; peak RSS {:.1} MiB",
@@ -145,10 +153,10 @@ fn main() {
     synthetic_knowledge(kdir.path(), passages);
     let sdata = tempfile::tempdir().unwrap();
     let t = Instant::now();
-    let big = service::load(kdir.path(), sdata.path(), Mode::Strict, &|_, _| {}).unwrap();
+    let big = open(kdir.path(), sdata.path());
     let build = t.elapsed();
     let n = big.manifest().passages;
-    let (p50, p99) = percentiles(&big.engine, &qs, 5);
+    let (p50, p99) = percentiles(&big, &qs, 5);
     println!(
         "synthetic: {n} passages built in {:.1}s ({:.0} passages/s); latency p50 {:?}, p99 {:?}; peak RSS {:.1} MiB",
         build.as_secs_f64(),
@@ -162,8 +170,8 @@ fn main() {
         .configure_from_args()
         .sample_size(20)
         .measurement_time(Duration::from_secs(4));
-    bench_engine(&mut c, "search/real", &real.engine, &qs);
-    bench_engine(&mut c, &format!("search/{n}"), &big.engine, &qs);
+    bench_engine(&mut c, "search/real", &real, &qs);
+    bench_engine(&mut c, &format!("search/{n}"), &big, &qs);
     c.final_summary();
 }
 

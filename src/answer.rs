@@ -9,7 +9,8 @@ use serde::Serialize;
 
 use crate::index::Manifest;
 use crate::passages::Passage;
-use crate::search::{Hits, QuestionError, fold_for_match};
+use crate::search::{Hits, QuestionError};
+use crate::text::fold_for_match;
 
 /// Characters of passage text an excerpt shows, about.
 pub const EXCERPT_CHARS: usize = 150;
@@ -223,6 +224,9 @@ pub fn render_plain(answer: &Answer) -> String {
     out.truncate(out.trim_end().len());
     out
 }
+
+/// What every front end says when the search itself failed (I/O, a broken index).
+pub const UNAVAILABLE_TEXT: &str = "暂时无法回答，请稍后再试。";
 
 /// What the bot says when the reports do not answer a question.
 pub const ABSTAIN_TEXT: &str = "抱歉，两会报告里没有找到与这个问题相关的内容。可以换个说法，或问问今年的发展目标、项目、教育、住房、就业、安全等方面的安排。";

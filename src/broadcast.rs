@@ -13,12 +13,13 @@
 use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 use crate::store::{Delivery, Store, StoreError, Tally};
+use crate::time::now_unix;
 
 /// What one send attempt came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,12 +61,6 @@ impl Default for Pace {
             concurrency: 32,
         }
     }
-}
-
-fn now_unix() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// How far behind schedule the slots may fall and still catch up.
@@ -174,20 +169,23 @@ impl<S: Sender> Worker<S> {
         }
     }
 
-    pub fn store(&self) -> &Store {
+    pub fn store(&self) -> &Arc<Store> {
         &self.store
     }
 
     /// Sends every pending delivery of announcement `id`; returns the final tally, or None when
     /// another run already finished it.
     pub async fn deliver(&self, id: i64) -> Result<Option<Tally>, StoreError> {
-        let Some(announcement) = self.store.announcement(id)? else {
+        let Some(announcement) = self.store.with(move |s| s.announcement(id)).await? else {
             return Ok(None);
         };
         let text: Arc<str> = announcement.text.into();
         let permits = Arc::new(Semaphore::new(self.pace.concurrency.max(1)));
         loop {
-            let batch = self.store.pending_deliveries(id, 256)?;
+            let batch = self
+                .store
+                .with(move |s| s.pending_deliveries(id, 256))
+                .await?;
             if batch.is_empty() {
                 break;
             }
@@ -208,24 +206,28 @@ impl<S: Sender> Worker<S> {
                 tasks.spawn(async move {
                     let outcome = deliver_one(&*sender, &clock, chat, &text, pace).await;
                     let _permit = permit;
-                    if let Err(e) = store.record_delivery(id, chat, outcome, now_unix()) {
+                    let recorded = store
+                        .with(move |s| s.record_delivery(id, chat, outcome, now_unix()))
+                        .await;
+                    if let Err(e) = recorded {
                         log::error!("announcement {id}: cannot record delivery to {chat}: {e}");
                     }
                 });
             }
             while tasks.join_next().await.is_some() {}
         }
-        let tally = self.store.tally(id)?;
-        Ok(self
-            .store
-            .finish_announcement(id, now_unix())?
-            .then_some(tally))
+        self.store
+            .with(move |s| {
+                let tally = s.tally(id)?;
+                Ok(s.finish_announcement(id, now_unix())?.then_some(tally))
+            })
+            .await
     }
 
     /// Resumes announcements left unfinished by an earlier process.
     pub async fn resume(&self) -> Result<Vec<(i64, Tally)>, StoreError> {
         let mut done = Vec::new();
-        for id in self.store.sending_announcements()? {
+        for id in self.store.with(|s| s.sending_announcements()).await? {
             log::info!("resuming announcement {id}");
             if let Some(t) = self.deliver(id).await? {
                 done.push((id, t));

@@ -210,12 +210,7 @@ pub fn load_dir(dir: &Path) -> Result<Knowledge, KnowledgeError> {
         if name.starts_with('.') || name.is_empty() {
             continue;
         }
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        if !matches!(ext.as_str(), "md" | "markdown" | "txt") {
+        if !is_report_file(&name) {
             log::warn!("{}: ignored: not a .md or .txt file", path.display());
             continue;
         }
@@ -414,93 +409,250 @@ fn front_matter(path: &Path, text: &str) -> Result<(Meta, usize, usize), SourceE
     ))
 }
 
-fn parse_markdown(path: &Path, text: &str) -> Result<(Meta, Vec<Paragraph>), SourceError> {
-    let (mut meta, body_start, _) = front_matter(path, text)?;
-    let body = &text[body_start..];
-    let line_base = text[..body_start].matches('\n').count();
-    let line_at =
-        |offset: usize| line_base + body[..offset.min(body.len())].matches('\n').count() + 1;
+/// Line numbers of byte offsets that only grow: counts each newline once, so numbering every
+/// paragraph of a file is linear in its length.
+struct Lines<'a> {
+    text: &'a str,
+    offset: usize,
+    line: usize,
+}
 
-    let mut paragraphs = Vec::new();
-    let mut sections: Vec<(HeadingLevel, String)> = Vec::new();
-    // The block being collected: its nesting depth, first byte and text so far.
-    let mut block: Option<(usize, usize, String)> = None;
-    let mut heading: Option<(HeadingLevel, String)> = None;
-    let mut depth = 0usize;
-    let mut seen_paragraph = false;
+impl Lines<'_> {
+    fn at(&mut self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        if offset > self.offset {
+            self.line += self.text.as_bytes()[self.offset..offset]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            self.offset = offset;
+        }
+        self.line
+    }
+}
+
+/// What the Markdown walk has collected so far.
+struct Walk<'a> {
+    meta: Meta,
+    paragraphs: Vec<Paragraph>,
+    sections: Vec<(HeadingLevel, String)>,
+    /// The block being collected: its nesting depth, first byte and text so far.
+    block: Option<(usize, usize, String)>,
+    heading: Option<(HeadingLevel, String)>,
+    depth: usize,
+    lines: Lines<'a>,
+}
+
+impl Walk<'_> {
+    fn end_heading(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+        let Some((level, title)) = self.heading.take() else {
+            return;
+        };
+        let title = title.trim().to_owned();
+        let first_h1 =
+            level == HeadingLevel::H1 && self.paragraphs.is_empty() && self.sections.is_empty();
+        if first_h1 && self.meta.headline.is_empty() {
+            self.meta.headline = title;
+        } else if first_h1 && self.meta.headline == title {
+            // The headline repeated as the first heading: not a section.
+        } else {
+            self.sections.retain(|(l, _)| *l < level);
+            self.sections.push((level, title));
+        }
+    }
+
+    fn start(&mut self, tag: &Tag, at: usize) {
+        self.depth += 1;
+        let is_block = matches!(
+            tag,
+            Tag::Paragraph | Tag::Item | Tag::TableRow | Tag::TableHead | Tag::CodeBlock(_)
+        );
+        if is_block && self.block.is_none() {
+            self.block = Some((self.depth, at, String::new()));
+        }
+    }
+
+    fn end(&mut self) {
+        let depth = self.depth;
+        if let Some((_, start, text)) = self.block.take_if(|(d, _, _)| *d == depth)
+            && text.chars().any(|c| c.is_alphanumeric())
+        {
+            self.paragraphs.push(Paragraph {
+                section: self.sections.iter().map(|(_, t)| t.clone()).collect(),
+                text: text.trim().to_owned(),
+                line: self.lines.at(start),
+            });
+        }
+        self.depth = depth.saturating_sub(1);
+    }
+
+    fn text(&mut self, t: &str) {
+        if let Some((_, title)) = self.heading.as_mut() {
+            title.push_str(t);
+        } else if let Some((_, _, buf)) = self.block.as_mut() {
+            buf.push_str(t);
+        }
+    }
+}
+
+fn parse_markdown(path: &Path, text: &str) -> Result<(Meta, Vec<Paragraph>), SourceError> {
+    let (meta, body_start, _) = front_matter(path, text)?;
+    let body = &text[body_start..];
+    let mut walk = Walk {
+        meta,
+        paragraphs: Vec::new(),
+        sections: Vec::new(),
+        block: None,
+        heading: None,
+        depth: 0,
+        lines: Lines {
+            text: body,
+            offset: 0,
+            line: text[..body_start].matches('\n').count() + 1,
+        },
+    };
     for (event, range) in Parser::new_ext(body, Options::ENABLE_TABLES).into_offset_iter() {
         match event {
             Event::Start(Tag::Heading { level, .. }) => {
-                depth += 1;
-                heading = Some((level, String::new()));
+                walk.depth += 1;
+                walk.heading = Some((level, String::new()));
             }
-            Event::End(TagEnd::Heading(_)) => {
-                depth -= 1;
-                if let Some((level, title)) = heading.take() {
-                    let title = title.trim().to_owned();
-                    if level == HeadingLevel::H1
-                        && !seen_paragraph
-                        && sections.is_empty()
-                        && meta.headline.is_empty()
-                    {
-                        meta.headline = title;
-                    } else if level == HeadingLevel::H1
-                        && !seen_paragraph
-                        && sections.is_empty()
-                        && meta.headline == title
-                    {
-                        // The headline repeated as the first heading: not a section.
-                    } else {
-                        sections.retain(|(l, _)| *l < level);
-                        sections.push((level, title));
-                    }
-                }
-            }
-            Event::Start(tag) => {
-                depth += 1;
-                let is_block = matches!(
-                    tag,
-                    Tag::Paragraph | Tag::Item | Tag::TableRow | Tag::TableHead | Tag::CodeBlock(_)
-                );
-                if is_block && block.is_none() {
-                    block = Some((depth, range.start, String::new()));
-                }
-            }
-            Event::End(_) => {
-                if let Some((_, start, text)) = block.take_if(|(d, _, _)| *d == depth)
-                    && text.chars().any(|c| c.is_alphanumeric())
-                {
-                    {
-                        seen_paragraph = true;
-                        paragraphs.push(Paragraph {
-                            section: sections.iter().map(|(_, t)| t.clone()).collect(),
-                            text: text.trim().to_owned(),
-                            line: line_at(start),
-                        });
-                    }
-                }
-                depth = depth.saturating_sub(1);
-            }
-            Event::Text(t) | Event::Code(t) => {
-                if let Some((_, title)) = heading.as_mut() {
-                    title.push_str(&t);
-                } else if let Some((_, _, buf)) = block.as_mut() {
-                    buf.push_str(&t);
-                }
-            }
+            Event::End(TagEnd::Heading(_)) => walk.end_heading(),
+            Event::Start(tag) => walk.start(&tag, range.start),
+            Event::End(_) => walk.end(),
+            Event::Text(t) | Event::Code(t) => walk.text(&t),
             Event::SoftBreak | Event::HardBreak => {
-                if let Some((_, _, buf)) = block.as_mut() {
+                if let Some((_, _, buf)) = walk.block.as_mut() {
                     buf.push('\n');
                 }
             }
             _ => {}
         }
     }
-    Ok((meta, paragraphs))
+    Ok((walk.meta, walk.paragraphs))
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// Lower-case hexadecimal of `bytes`, for content hashes and ids.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// True for a file name the knowledge folder reads as text: `.md`, `.markdown` or `.txt`, not
+/// hidden. The dictionary and synonyms files are text files too.
+pub fn is_report_file(name: &str) -> bool {
+    let ext = Path::new(name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    !name.starts_with('.') && matches!(ext.as_str(), "md" | "markdown" | "txt")
+}
+
+/// Why an uploaded file cannot be saved under its name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    #[error("{0:?} is not a .md or .txt file")]
+    NotText(String),
+    #[error("{0} is the dictionary or synonyms file, which is edited in the folder itself")]
+    Reserved(String),
+}
+
+/// The file name an upload is saved under: its last path component, which must name a report
+/// file that is not the dictionary or the synonyms.
+pub fn upload_name(raw: &str) -> Result<String, NameError> {
+    let name = raw.rsplit(['/', '\\']).next().unwrap_or_default().trim();
+    if name.is_empty() || !is_report_file(name) {
+        return Err(NameError::NotText(raw.to_owned()));
+    }
+    if name == DICT_FILE || name == SYNONYMS_FILE {
+        return Err(NameError::Reserved(name.to_owned()));
+    }
+    Ok(name.to_owned())
+}
+
+/// A change made to one file of the knowledge folder, with what was there before, so that it
+/// can be undone exactly.
+#[derive(Debug)]
+#[must_use = "a change is undone through its FileChange"]
+pub struct FileChange {
+    path: PathBuf,
+    previous: Option<Vec<u8>>,
+}
+
+impl FileChange {
+    /// Puts the file back as it was before the change (or removes it if it did not exist).
+    pub fn undo(self) -> Result<(), KnowledgeError> {
+        let io = |source| KnowledgeError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        match &self.previous {
+            Some(bytes) => write_atomic(&self.path, bytes).map_err(io),
+            None => match std::fs::remove_file(&self.path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(e)),
+                _ => Ok(()),
+            },
+        }
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so the
+/// file is either the old one or the new one, never half written; the temporary file never
+/// outlives the call.
+fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(".upload-{}-{n}.tmp", std::process::id()));
+    let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+fn read_previous(path: &Path) -> Result<Option<Vec<u8>>, KnowledgeError> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(KnowledgeError::Io {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// Saves `bytes` as `name` in the knowledge folder, replacing any file of that name.
+pub fn save_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<FileChange, KnowledgeError> {
+    let path = dir.join(name);
+    let previous = read_previous(&path)?;
+    write_atomic(&path, bytes).map_err(|source| KnowledgeError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(FileChange { path, previous })
+}
+
+/// Removes `name` from the knowledge folder; None when there is no such file.
+pub fn remove_file(dir: &Path, name: &str) -> Result<Option<FileChange>, KnowledgeError> {
+    let path = dir.join(name);
+    let Some(previous) = read_previous(&path)? else {
+        return Ok(None);
+    };
+    std::fs::remove_file(&path).map_err(|source| KnowledgeError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(Some(FileChange {
+        path,
+        previous: Some(previous),
+    }))
 }
 
 #[cfg(test)]
@@ -551,6 +703,46 @@ mod tests {
             doc.paragraphs.iter().map(|p| p.line).collect::<Vec<_>>(),
             vec![4, 8]
         );
+    }
+
+    #[test]
+    fn upload_names_are_checked() {
+        assert_eq!(upload_name("报告.md").unwrap(), "报告.md");
+        assert_eq!(upload_name("../../etc/x.txt").unwrap(), "x.txt");
+        assert!(matches!(
+            upload_name("dict.txt"),
+            Err(NameError::Reserved(_))
+        ));
+        for bad in ["", ".hidden.md", "a.pdf", "dir/", "a\\"] {
+            assert!(
+                matches!(upload_name(bad), Err(NameError::NotText(_))),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn file_changes_undo_exactly() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.md"), "old").unwrap();
+        let change = save_file(dir.path(), "a.md", b"new").unwrap();
+        assert_eq!(std::fs::read(dir.path().join("a.md")).unwrap(), b"new");
+        change.undo().unwrap();
+        assert_eq!(std::fs::read(dir.path().join("a.md")).unwrap(), b"old");
+        let added = save_file(dir.path(), "b.md", b"x").unwrap();
+        added.undo().unwrap();
+        assert!(!dir.path().join("b.md").exists());
+        let removed = remove_file(dir.path(), "a.md").unwrap().unwrap();
+        assert!(!dir.path().join("a.md").exists());
+        removed.undo().unwrap();
+        assert_eq!(std::fs::read(dir.path().join("a.md")).unwrap(), b"old");
+        assert!(remove_file(dir.path(), "none.md").unwrap().is_none());
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
     }
 
     #[test]

@@ -9,11 +9,14 @@
 //! ```
 //!
 //! `text` and `tokenizer` serve both the index and the search side, so passages and questions
-//! are normalised and tokenised alike. Beside the pipeline, `store` (SQLite: subscribers,
-//! announcements, deliveries, question log) feeds the `broadcast` worker. The command line lives
-//! in `main.rs`.
+//! are normalised and tokenised alike. `service` is the knowledge service every front end
+//! shares: it owns the engine and the store, reloads and changes the knowledge folder, and
+//! holds the one answer path (`service::ask`). Beside the pipeline, `store` (SQLite:
+//! subscribers, announcements, deliveries, question log) feeds the `broadcast` worker. The
+//! command line lives in `main.rs`, the Telegram front end in `telegram`.
 
 pub mod config;
+pub mod time;
 pub mod text;
 pub mod knowledge;
 pub mod passages;

@@ -11,10 +11,9 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
-use lianghui_bot::answer::{self, Answer, JsonAnswer};
+use lianghui_bot::answer::{self, JsonAnswer};
 use lianghui_bot::config::{BotSettings, Secret, Settings, parse_ids};
-use lianghui_bot::search::{Engine, Question, QuestionError};
-use lianghui_bot::service::{self, Mode};
+use lianghui_bot::service::{self, AskError, KnowledgeBase};
 
 #[derive(Parser)]
 #[command(
@@ -154,56 +153,54 @@ fn main() -> ExitCode {
     }
 }
 
-fn load(settings: &Settings) -> Result<Engine> {
-    let loaded = service::load(
-        &settings.knowledge_dir,
-        &settings.data_dir,
-        Mode::Lenient,
-        &|_, _| {},
-    )
-    .with_context(|| {
+/// Opens the knowledge base of `settings` (building the index if needed).
+fn open(settings: &Settings) -> Result<KnowledgeBase> {
+    let opened = KnowledgeBase::open(settings, &|_, _| {}).with_context(|| {
         format!(
             "cannot load the knowledge base from {}",
             settings.knowledge_dir.display()
         )
     })?;
-    Ok(loaded.engine)
+    Ok(opened.kb)
 }
 
-/// Answers one question; a question that cannot be searched is an `Err` with a message for users.
-fn answer_one(engine: &Engine, raw: &str, top: usize) -> Result<Answer, QuestionError> {
-    let q = Question::parse(raw)?;
-    match engine.search(&q, top) {
-        Ok(hits) => Ok(Answer::from_hits(q.raw(), &hits, 1)),
-        Err(e) => {
+/// Prints one answer (or why there is none) as text or as a JSON line.
+fn respond(
+    kb: &KnowledgeBase,
+    raw: &str,
+    top: usize,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    match (kb.ask(raw, 0, top), json) {
+        (Ok(page), true) => writeln!(
+            out,
+            "{}",
+            serde_json::to_string(&JsonAnswer::new(&page.answer))?
+        )?,
+        (Ok(page), false) => writeln!(out, "{}\n", answer::render_plain(&page.answer))?,
+        (Err(e), true) => {
+            if let AskError::Search(e) = &e {
+                log::error!("search failed: {e}");
+            }
+            let line = JsonAnswer::rejected(raw, e.to_string());
+            writeln!(out, "{}", serde_json::to_string(&line)?)?
+        }
+        (Err(AskError::Question(e)), false) => writeln!(out, "{}\n", answer::rejection_text(&e))?,
+        (Err(AskError::Search(e)), false) => {
             log::error!("search failed: {e}");
-            Ok(Answer {
-                question: q.raw().to_owned(),
-                items: Vec::new(),
-            })
+            writeln!(out, "{}\n", answer::UNAVAILABLE_TEXT)?
         }
     }
+    Ok(())
 }
 
 fn ask(settings: &Settings, question: Option<String>, json: bool) -> Result<ExitCode> {
-    let engine = load(settings)?;
+    let kb = open(settings)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let respond = |raw: &str, out: &mut dyn Write| -> Result<()> {
-        match (answer_one(&engine, raw, settings.top), json) {
-            (Ok(a), true) => writeln!(out, "{}", serde_json::to_string(&JsonAnswer::new(&a))?)?,
-            (Ok(a), false) => writeln!(out, "{}\n", answer::render_plain(&a))?,
-            (Err(e), true) => writeln!(
-                out,
-                "{}",
-                serde_json::to_string(&JsonAnswer::rejected(raw, e.to_string()))?
-            )?,
-            (Err(e), false) => writeln!(out, "{}\n", answer::rejection_text(&e))?,
-        }
-        Ok(())
-    };
     match question {
-        Some(q) => respond(&q, &mut out)?,
+        Some(q) => respond(&kb, &q, settings.top, json, &mut out)?,
         None => {
             for line in std::io::stdin().lock().split(b'\n') {
                 let line = line.context("cannot read standard input")?;
@@ -213,7 +210,7 @@ fn ask(settings: &Settings, question: Option<String>, json: bool) -> Result<Exit
                 if text.trim().is_empty() && !json {
                     continue;
                 }
-                respond(text, &mut out)?;
+                respond(&kb, text, settings.top, json, &mut out)?;
             }
         }
     }
@@ -224,7 +221,7 @@ fn ask(settings: &Settings, question: Option<String>, json: bool) -> Result<Exit
 const CHAT_HELP: &str = "直接输入问题即可，例如：今年全区经济增长目标是多少？\n/sources 查看知识库中的报告\n/help 帮助\n/quit 退出";
 
 fn chat(settings: &Settings) -> Result<ExitCode> {
-    let engine = load(settings)?;
+    let kb = open(settings)?;
     let interactive = std::io::stdin().is_terminal();
     println!("两会问答（北关区 2024）。{CHAT_HELP}");
     let stdin = std::io::stdin();
@@ -242,12 +239,9 @@ fn chat(settings: &Settings) -> Result<ExitCode> {
             "" => continue,
             "/quit" | "/exit" => break,
             "/help" | "/start" => println!("{CHAT_HELP}"),
-            "/sources" => println!("{}", answer::render_sources(engine.manifest())),
+            "/sources" => println!("{}", answer::render_sources(kb.engine().manifest())),
             _ if line.starts_with('/') => println!("未知命令。{CHAT_HELP}"),
-            _ => match answer_one(&engine, &line, settings.top) {
-                Ok(a) => println!("{}\n", answer::render_plain(&a)),
-                Err(e) => println!("{}\n", answer::rejection_text(&e)),
-            },
+            _ => respond(&kb, &line, settings.top, false, &mut std::io::stdout())?,
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -290,27 +284,23 @@ fn index(settings: &Settings, check: bool) -> Result<ExitCode> {
             bar.set_position(done as u64);
         }
     };
-    let loaded = service::load(
-        &settings.knowledge_dir,
-        &settings.data_dir,
-        Mode::Lenient,
-        &progress,
-    )?;
+    let opened = KnowledgeBase::open(settings, &progress)?;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    for p in &loaded.problems {
+    for p in &opened.problems {
         eprintln!("skipped {p}");
     }
-    let m = loaded.manifest();
+    let engine = opened.kb.engine();
+    let m = engine.manifest();
     println!(
         "{} {} documents, {} passages in {:.2}s",
-        if loaded.built { "built" } else { "up to date:" },
+        if opened.built { "built" } else { "up to date:" },
         m.documents.len(),
         m.passages,
-        loaded.elapsed.as_secs_f64()
+        opened.elapsed.as_secs_f64()
     );
-    Ok(if loaded.problems.is_empty() {
+    Ok(if opened.problems.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
@@ -318,7 +308,7 @@ fn index(settings: &Settings, check: bool) -> Result<ExitCode> {
 }
 
 fn eval(settings: &Settings, file: &std::path::Path, verbose: bool) -> Result<ExitCode> {
-    let engine = load(settings)?;
+    let engine = open(settings)?.engine();
     let text =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let cases = lianghui_bot::eval::parse_cases(file, &text)?;
@@ -366,8 +356,8 @@ fn serve(
     let bot = BotSettings {
         token: Secret::new(token.trim()),
         api_url: api_url.filter(|u| !u.trim().is_empty()),
-        admins: parse_ids(admins).map_err(|e| anyhow::anyhow!("LIANGHUI_ADMINS: {e}"))?,
-        staff: parse_ids(staff).map_err(|e| anyhow::anyhow!("LIANGHUI_STAFF: {e}"))?,
+        admins: parse_ids(admins).context("LIANGHUI_ADMINS")?,
+        staff: parse_ids(staff).context("LIANGHUI_STAFF")?,
         broadcast_per_second: broadcast_rate,
         metrics_addr,
     };

@@ -109,10 +109,7 @@ pub fn split_sentences(text: &str, max: usize) -> Vec<String> {
 }
 
 fn short_hash(text: &str) -> String {
-    Sha256::digest(text.as_bytes())[..5]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::knowledge::hex(&Sha256::digest(text.as_bytes())[..5])
 }
 
 #[cfg(test)]

@@ -144,6 +144,18 @@ struct Weighted {
     weight: f32,
 }
 
+/// What answers questions: the [`Engine`], or in a test a stand-in that fails on purpose.
+pub trait Retrieve {
+    /// The results `offset..offset + top` for `q`, or none when nothing is relevant enough.
+    fn search_from(&self, q: &Question, offset: usize, top: usize) -> Result<Hits, SearchError>;
+}
+
+impl Retrieve for Engine {
+    fn search_from(&self, q: &Question, offset: usize, top: usize) -> Result<Hits, SearchError> {
+        Engine::search_from(self, q, offset, top)
+    }
+}
+
 /// An opened index ready to answer questions.
 pub struct Engine {
     reader: IndexReader,
@@ -212,8 +224,8 @@ impl Engine {
         let mut hits = Vec::with_capacity(candidates.len());
         for (bm25, addr) in candidates {
             let passage = self.load(&searcher, addr)?;
-            let folded = fold_for_match(&passage.text);
-            let context = fold_for_match(&format!("{} {}", passage.title, passage.section));
+            let folded = text::fold_for_match(&passage.text);
+            let context = text::fold_for_match(&format!("{} {}", passage.title, passage.section));
             let mut covered = 0.0;
             let mut marks = Vec::new();
             for w in &words {
@@ -398,11 +410,6 @@ impl Engine {
     }
 }
 
-/// Text in the form words are compared in: Simplified script, ASCII lower case.
-pub fn fold_for_match(s: &str) -> String {
-    text::to_simplified(s).to_ascii_lowercase()
-}
-
 /// How much of `word` the passage holds (0..=1), and the forms found, to be marked.
 fn credit(word: &QueryWord, passage: &str, context: &str) -> (f32, Vec<String>) {
     if passage.contains(&word.text) {
@@ -469,12 +476,18 @@ mod tests {
     #[test]
     fn forged_offsets_are_bounded() {
         let dir = tempfile::tempdir().unwrap();
-        let k = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
-        let loaded =
-            crate::service::load(&k, dir.path(), crate::service::Mode::Strict, &|_, _| {}).unwrap();
+        let settings = crate::config::Settings {
+            knowledge_dir: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge"),
+            data_dir: dir.path().to_path_buf(),
+            top: 3,
+        };
+        let engine = crate::service::KnowledgeBase::open(&settings, &|_, _| {})
+            .unwrap()
+            .kb
+            .engine();
         let q = Question::parse("项目建设").unwrap();
         for (offset, top) in [(usize::MAX, 4), (3, usize::MAX), (usize::MAX, usize::MAX)] {
-            let hits = loaded.engine.search_from(&q, offset, top).unwrap();
+            let hits = engine.search_from(&q, offset, top).unwrap();
             assert!(hits.hits.len() <= MAX_RESULTS);
         }
     }

@@ -1,14 +1,30 @@
-//! Loading the knowledge base into a ready [`Engine`]: read the folder, build the analyzer,
-//! open or build the index. Used at start-up (lenient: bad files are reported and skipped) and
-//! by reloads (strict: any bad file keeps the old index). No front end logic lives here.
+//! The knowledge service: one [`KnowledgeBase`] per data folder, shared by every front end.
+//!
+//! It owns the hot-swappable engine, the store and the lock that serialises changes. Opening it
+//! reads the knowledge folder (lenient: a bad file is reported and skipped) together with the
+//! announcements document made from the store, so the command line and the bot build, and then
+//! reuse, the very same index on the same data folder. Reloads and changes to the folder are
+//! strict and transactional: on any error the old engine keeps serving, a changed file is put
+//! back exactly as it was, and the error names file and line. [`ask`] is the one answer path:
+//! raw text in, a page of results (or a typed error) out. Wording for people lives in the front
+//! ends; nothing here speaks Chinese to anyone.
 
-use std::path::Path;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use crate::index::{self, IndexError, Manifest};
-use crate::knowledge::{self, KnowledgeError, SourceError};
-use crate::search::{Engine, SearchError};
+use crate::answer::Answer;
+use crate::config::Settings;
+use crate::index::{self, Changes, IndexError, Manifest};
+use crate::knowledge::{self, Document, FileChange, KnowledgeError, SourceError};
+use crate::search::{Engine, Question, QuestionError, Retrieve, SearchError, SharedEngine};
+use crate::store::{Store, StoreError};
 use crate::tokenizer::Analyzer;
+
+/// Name of the database file inside the data folder.
+pub const DATABASE_FILE: &str = "lianghui.sqlite";
+/// Most results one page may hold.
+pub const MAX_PAGE: usize = 20;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -20,28 +36,85 @@ pub enum LoadError {
     Index(#[from] IndexError),
     #[error(transparent)]
     Search(#[from] SearchError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
-/// A loaded engine and what happened while loading it.
-pub struct Loaded {
-    pub engine: Engine,
-    /// Files skipped (lenient mode only).
+/// Why a change to the knowledge folder did not take effect.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    /// The file could not be written or removed; nothing changed.
+    #[error(transparent)]
+    Write(#[from] KnowledgeError),
+    /// The folder with the change did not load; the change was undone.
+    #[error("{0}")]
+    Rejected(LoadError),
+    /// The folder with the change did not load, and undoing it failed too.
+    #[error("{error}; putting the folder back failed as well: {undo}")]
+    NotRestored {
+        error: LoadError,
+        undo: KnowledgeError,
+    },
+    /// There is no such document to remove.
+    #[error("no document file {0} in the knowledge folder")]
+    NoSuchFile(String),
+}
+
+/// What a reload or change did.
+#[derive(Debug, Clone)]
+pub struct Reload {
+    pub manifest: Manifest,
+    pub changes: Changes,
+    pub elapsed: Duration,
+}
+
+/// A knowledge base just opened, and what happened while opening it.
+pub struct Opened {
+    pub kb: KnowledgeBase,
+    /// Files skipped because they could not be used.
     pub problems: Vec<SourceError>,
+    /// Whether the index was built now (false: an up-to-date one was reused).
     pub built: bool,
     pub elapsed: Duration,
 }
 
-impl Loaded {
-    pub fn manifest(&self) -> &Manifest {
-        self.engine.manifest()
-    }
+/// The engine, the store and the lock that serialises every change to either's knowledge.
+pub struct KnowledgeBase {
+    engine: SharedEngine,
+    store: Arc<Store>,
+    knowledge_dir: PathBuf,
+    data_dir: PathBuf,
+    changes: Mutex<()>,
 }
 
-/// Whether bad files are skipped with a warning or stop the load.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Lenient,
-    Strict,
+/// A page of an answer, and whether more results follow it.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub answer: Answer,
+    pub more: bool,
+}
+
+/// Why a question got no page.
+#[derive(Debug, thiserror::Error)]
+pub enum AskError {
+    /// The text cannot be searched (empty, too long, no words): the person can fix it.
+    #[error(transparent)]
+    Question(#[from] QuestionError),
+    /// The search itself failed (I/O, a broken index): nobody can fix it by rephrasing.
+    #[error("search failed: {0}")]
+    Search(#[from] SearchError),
+}
+
+/// The one answer path: the results `offset..offset + size` for the citizen's raw text.
+pub fn ask(engine: &dyn Retrieve, raw: &str, offset: usize, size: usize) -> Result<Page, AskError> {
+    let question = Question::parse(raw)?;
+    let size = size.clamp(1, MAX_PAGE);
+    // One more than shown tells whether another page exists.
+    let hits = engine.search_from(&question, offset, size + 1)?;
+    let more = hits.hits.len() > size;
+    let mut answer = Answer::from_hits(question.raw(), &hits, offset + 1);
+    answer.items.truncate(size);
+    Ok(Page { answer, more })
 }
 
 /// Reads `knowledge_dir` and validates every file, without building anything.
@@ -62,22 +135,21 @@ fn analyzer_for(k: &knowledge::Knowledge) -> (Analyzer, Vec<SourceError>) {
     )
 }
 
-/// Loads the knowledge folder into an engine, building the index if the files changed.
-pub fn load(
-    knowledge_dir: &Path,
-    data_dir: &Path,
-    mode: Mode,
-    progress: &dyn Fn(usize, usize),
-) -> Result<Loaded, LoadError> {
-    load_with(knowledge_dir, data_dir, mode, Vec::new(), progress)
+/// An engine made from the knowledge folder plus `generated` documents.
+struct Loaded {
+    engine: Engine,
+    problems: Vec<SourceError>,
+    built: bool,
+    elapsed: Duration,
 }
 
-/// Like [`load`], with documents that do not come from files (the announcements).
-pub fn load_with(
+/// Reads the folder, adds the generated documents and opens or builds their index. `strict`
+/// refuses a folder with any bad file; otherwise bad files are skipped and returned.
+fn load(
     knowledge_dir: &Path,
     data_dir: &Path,
-    mode: Mode,
-    generated: Vec<knowledge::Document>,
+    strict: bool,
+    generated: Vec<Document>,
     progress: &dyn Fn(usize, usize),
 ) -> Result<Loaded, LoadError> {
     let mut k = knowledge::load_dir(knowledge_dir)?;
@@ -86,7 +158,7 @@ pub fn load_with(
     }
     let (analyzer, mut problems) = analyzer_for(&k);
     problems.extend(k.errors.iter().cloned());
-    if mode == Mode::Strict && !problems.is_empty() {
+    if strict && !problems.is_empty() {
         return Err(LoadError::BadFiles(problems));
     }
     for p in &problems {
@@ -101,3 +173,125 @@ pub fn load_with(
         elapsed: prepared.elapsed,
     })
 }
+
+/// The announcements delivered so far, as a document dated in China Standard Time.
+fn announcements(store: &Store) -> Result<Option<Document>, StoreError> {
+    let items: Vec<(String, String)> = store
+        .finished_announcements()?
+        .into_iter()
+        .map(|(at, text)| (crate::time::date_cst(at), text))
+        .collect();
+    Ok(knowledge::announcements_document(&items))
+}
+
+impl KnowledgeBase {
+    /// Opens the store and the knowledge folder of `settings`, building the index if the
+    /// files or the announcements changed. Bad files are skipped and reported.
+    pub fn open(settings: &Settings, progress: &dyn Fn(usize, usize)) -> Result<Opened, LoadError> {
+        let store = Arc::new(Store::open(&settings.data_dir.join(DATABASE_FILE))?);
+        let generated = announcements(&store)?.into_iter().collect();
+        let loaded = load(
+            &settings.knowledge_dir,
+            &settings.data_dir,
+            false,
+            generated,
+            progress,
+        )?;
+        Ok(Opened {
+            kb: KnowledgeBase {
+                engine: SharedEngine::new(loaded.engine),
+                store,
+                knowledge_dir: settings.knowledge_dir.clone(),
+                data_dir: settings.data_dir.clone(),
+                changes: Mutex::new(()),
+            },
+            problems: loaded.problems,
+            built: loaded.built,
+            elapsed: loaded.elapsed,
+        })
+    }
+
+    /// The engine serving now; hold it for one question at most.
+    pub fn engine(&self) -> Arc<Engine> {
+        self.engine.get()
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    pub fn knowledge_dir(&self) -> &Path {
+        &self.knowledge_dir
+    }
+
+    /// [`ask`] on the engine serving now.
+    pub fn ask(&self, raw: &str, offset: usize, size: usize) -> Result<Page, AskError> {
+        ask(&*self.engine.get(), raw, offset, size)
+    }
+
+    /// Re-reads the folder strictly and swaps the new engine in; on any error the old one
+    /// keeps serving. Blocks while another reload or change runs.
+    pub fn reload(&self) -> Result<Reload, LoadError> {
+        let _one_at_a_time = self.changes.lock().unwrap_or_else(|e| e.into_inner());
+        self.reload_locked()
+    }
+
+    fn reload_locked(&self) -> Result<Reload, LoadError> {
+        let started = Instant::now();
+        let generated = announcements(&self.store)?.into_iter().collect();
+        let loaded = load(
+            &self.knowledge_dir,
+            &self.data_dir,
+            true,
+            generated,
+            &|_, _| {},
+        )?;
+        let manifest = loaded.engine.manifest().clone();
+        let old = self.engine.swap(loaded.engine);
+        self.store
+            .set_meta(LAST_RELOAD, &crate::time::now_unix().to_string())?;
+        Ok(Reload {
+            changes: manifest.changes_from(old.manifest()),
+            manifest,
+            elapsed: started.elapsed(),
+        })
+    }
+
+    /// When the knowledge base was last reloaded (Unix seconds), if ever.
+    pub fn last_reload(&self) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .store
+            .meta(LAST_RELOAD)?
+            .and_then(|v| v.parse::<i64>().ok()))
+    }
+
+    /// Saves a report file (new or replacing one) and reloads; on failure the folder is put
+    /// back exactly as it was.
+    pub fn save_document(&self, name: &str, bytes: &[u8]) -> Result<Reload, ChangeError> {
+        let _one_at_a_time = self.changes.lock().unwrap_or_else(|e| e.into_inner());
+        let change = knowledge::save_file(&self.knowledge_dir, name, bytes)?;
+        self.apply(change)
+    }
+
+    /// Removes a report file and reloads; on failure the file is put back.
+    pub fn remove_document(&self, file: &str) -> Result<Reload, ChangeError> {
+        let _one_at_a_time = self.changes.lock().unwrap_or_else(|e| e.into_inner());
+        let change = knowledge::remove_file(&self.knowledge_dir, file)?
+            .ok_or_else(|| ChangeError::NoSuchFile(file.to_owned()))?;
+        self.apply(change)
+    }
+
+    /// Reloads after `change`, undoing it when the reload fails. The caller holds the lock.
+    fn apply(&self, change: FileChange) -> Result<Reload, ChangeError> {
+        match self.reload_locked() {
+            Ok(reload) => Ok(reload),
+            Err(error) => match change.undo() {
+                Ok(()) => Err(ChangeError::Rejected(error)),
+                Err(undo) => Err(ChangeError::NotRestored { error, undo }),
+            },
+        }
+    }
+}
+
+/// Store key of the time of the last successful reload.
+const LAST_RELOAD: &str = "last_reload_unix";

@@ -4,7 +4,7 @@
 //! never a user id. This module knows nothing of Telegram.
 
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -12,6 +12,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 pub enum StoreError {
     #[error("database: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("database task stopped: {0}")]
+    Task(String),
     #[error("cannot create {path}: {source}")]
     Io {
         path: String,
@@ -19,25 +21,73 @@ pub enum StoreError {
     },
 }
 
-/// Where one delivery stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Delivery {
-    Pending,
-    Delivered,
-    /// The subscriber blocked the bot or the chat is gone; the subscriber is now inactive.
-    Blocked,
-    /// Gave up after retries.
-    Failed,
+/// A status stored as text: its SQL form, and a clear error for a value this version does not
+/// know.
+macro_rules! text_status {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal,)+ }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name {
+            $($(#[$vdoc])* $variant,)+
+        }
+
+        impl $name {
+            pub const ALL: &[$name] = &[$($name::$variant,)+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+        }
+
+        impl rusqlite::ToSql for $name {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(self.as_str().into())
+            }
+        }
+
+        impl rusqlite::types::FromSql for $name {
+            fn column_result(
+                value: rusqlite::types::ValueRef<'_>,
+            ) -> rusqlite::types::FromSqlResult<Self> {
+                let text = value.as_str()?;
+                $name::ALL
+                    .iter()
+                    .copied()
+                    .find(|s| s.as_str() == text)
+                    .ok_or_else(|| {
+                        rusqlite::types::FromSqlError::Other(
+                            format!("unknown {} {text:?}", stringify!($name)).into(),
+                        )
+                    })
+            }
+        }
+    };
 }
 
-impl Delivery {
-    fn as_str(self) -> &'static str {
-        match self {
-            Delivery::Pending => "pending",
-            Delivery::Delivered => "delivered",
-            Delivery::Blocked => "blocked",
-            Delivery::Failed => "failed",
-        }
+text_status! {
+    /// Where one delivery stands.
+    Delivery {
+        Pending => "pending",
+        Delivered => "delivered",
+        /// The subscriber blocked the bot or the chat is gone; the subscriber is now inactive.
+        Blocked => "blocked",
+        /// Gave up after retries.
+        Failed => "failed",
+    }
+}
+
+text_status! {
+    /// Where an announcement stands.
+    AnnouncementStatus {
+        /// Previewed, awaiting its author's 发送.
+        Draft => "draft",
+        /// Confirmed; deliveries are pending.
+        Sending => "sending",
+        /// Every delivery has an outcome.
+        Done => "done",
+        Cancelled => "cancelled",
     }
 }
 
@@ -48,7 +98,7 @@ pub struct Announcement {
     pub author_id: i64,
     pub author_chat: i64,
     pub text: String,
-    pub status: String,
+    pub status: AnnouncementStatus,
     pub created_at: i64,
 }
 
@@ -63,17 +113,17 @@ pub struct Tally {
 
 /// Sums (status, count) rows into a [`Tally`].
 fn tally_from(
-    rows: impl Iterator<Item = rusqlite::Result<(String, u64)>>,
+    rows: impl Iterator<Item = rusqlite::Result<(Delivery, u64)>>,
 ) -> Result<Tally, StoreError> {
     let mut t = Tally::default();
     for row in rows {
         let (status, n) = row?;
-        match status.as_str() {
-            "pending" => t.pending += n,
-            "delivered" => t.delivered += n,
-            "blocked" => t.blocked += n,
-            _ => t.failed += n,
-        }
+        *match status {
+            Delivery::Pending => &mut t.pending,
+            Delivery::Delivered => &mut t.delivered,
+            Delivery::Blocked => &mut t.blocked,
+            Delivery::Failed => &mut t.failed,
+        } += n;
     }
     Ok(t)
 }
@@ -179,6 +229,19 @@ impl Store {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Runs `f` on tokio's blocking pool, so that a slow disk never stalls the async workers
+    /// that answer citizens.
+    pub async fn with<T, F>(self: &Arc<Self>, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || f(&store))
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
     /// Subscribes a chat; false when it already was.
     pub fn subscribe(&self, chat_id: i64, now: i64) -> Result<bool, StoreError> {
         let c = self.conn();
@@ -222,8 +285,8 @@ impl Store {
     ) -> Result<i64, StoreError> {
         let c = self.conn();
         c.execute(
-            "INSERT INTO announcements (author_id, author_chat, text, status, created_at) VALUES (?1, ?2, ?3, 'draft', ?4)",
-            params![author_id, author_chat, text, now],
+            "INSERT INTO announcements (author_id, author_chat, text, status, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![author_id, author_chat, text, AnnouncementStatus::Draft, now],
         )?;
         Ok(c.last_insert_rowid())
     }
@@ -260,16 +323,21 @@ impl Store {
         let mut c = self.conn();
         let tx = c.transaction()?;
         let n = tx.execute(
-            "UPDATE announcements SET status = 'sending' WHERE id = ?1 AND author_id = ?2 AND status = 'draft'",
-            params![id, author_id],
+            "UPDATE announcements SET status = ?3 WHERE id = ?1 AND author_id = ?2 AND status = ?4",
+            params![
+                id,
+                author_id,
+                AnnouncementStatus::Sending,
+                AnnouncementStatus::Draft
+            ],
         )?;
         if n == 0 {
             return Ok(None);
         }
         let queued = tx.execute(
             "INSERT INTO deliveries (announcement_id, chat_id, status, updated_at)
-             SELECT ?1, chat_id, 'pending', ?2 FROM subscribers WHERE active = 1",
-            params![id, now],
+             SELECT ?1, chat_id, ?3, ?2 FROM subscribers WHERE active = 1",
+            params![id, now, Delivery::Pending],
         )?;
         tx.commit()?;
         Ok(Some(queued as u64))
@@ -278,8 +346,13 @@ impl Store {
     /// Cancels a draft; false when it is not the author's draft.
     pub fn cancel_announcement(&self, id: i64, author_id: i64) -> Result<bool, StoreError> {
         let n = self.conn().execute(
-            "UPDATE announcements SET status = 'cancelled' WHERE id = ?1 AND author_id = ?2 AND status = 'draft'",
-            params![id, author_id],
+            "UPDATE announcements SET status = ?3 WHERE id = ?1 AND author_id = ?2 AND status = ?4",
+            params![
+                id,
+                author_id,
+                AnnouncementStatus::Cancelled,
+                AnnouncementStatus::Draft
+            ],
         )?;
         Ok(n > 0)
     }
@@ -287,10 +360,9 @@ impl Store {
     /// Announcements still being sent, oldest first (to resume after a restart).
     pub fn sending_announcements(&self) -> Result<Vec<i64>, StoreError> {
         let c = self.conn();
-        let mut st =
-            c.prepare("SELECT id FROM announcements WHERE status = 'sending' ORDER BY id")?;
+        let mut st = c.prepare("SELECT id FROM announcements WHERE status = ?1 ORDER BY id")?;
         let ids = st
-            .query_map([], |r| r.get(0))?
+            .query_map([AnnouncementStatus::Sending], |r| r.get(0))?
             .collect::<Result<Vec<i64>, _>>()?;
         Ok(ids)
     }
@@ -299,10 +371,10 @@ impl Store {
     pub fn pending_deliveries(&self, id: i64, limit: usize) -> Result<Vec<i64>, StoreError> {
         let c = self.conn();
         let mut st = c.prepare(
-            "SELECT chat_id FROM deliveries WHERE announcement_id = ?1 AND status = 'pending' ORDER BY chat_id LIMIT ?2",
+            "SELECT chat_id FROM deliveries WHERE announcement_id = ?1 AND status = ?3 ORDER BY chat_id LIMIT ?2",
         )?;
         let chats = st
-            .query_map(params![id, limit as i64], |r| r.get(0))?
+            .query_map(params![id, limit as i64, Delivery::Pending], |r| r.get(0))?
             .collect::<Result<Vec<i64>, _>>()?;
         Ok(chats)
     }
@@ -320,7 +392,7 @@ impl Store {
         tx.execute(
             "UPDATE deliveries SET status = ?3, attempts = attempts + 1, updated_at = ?4
              WHERE announcement_id = ?1 AND chat_id = ?2",
-            params![id, chat_id, outcome.as_str(), now],
+            params![id, chat_id, outcome, now],
         )?;
         if outcome == Delivery::Blocked {
             tx.execute(
@@ -337,7 +409,9 @@ impl Store {
         let mut st = c.prepare(
             "SELECT status, COUNT(*) FROM deliveries WHERE announcement_id = ?1 GROUP BY status",
         )?;
-        let rows = st.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?)))?;
+        let rows = st.query_map([id], |r| {
+            Ok((r.get::<_, Delivery>(0)?, r.get::<_, u64>(1)?))
+        })?;
         tally_from(rows)
     }
 
@@ -345,10 +419,10 @@ impl Store {
     pub fn finished_announcements(&self) -> Result<Vec<(i64, String)>, StoreError> {
         let c = self.conn();
         let mut st = c.prepare(
-            "SELECT finished_at, text FROM announcements WHERE status = 'done' AND finished_at IS NOT NULL ORDER BY id",
+            "SELECT finished_at, text FROM announcements WHERE status = ?1 AND finished_at IS NOT NULL ORDER BY id",
         )?;
         let rows = st
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .query_map([AnnouncementStatus::Done], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
@@ -357,15 +431,20 @@ impl Store {
     pub fn delivery_totals(&self) -> Result<Tally, StoreError> {
         let c = self.conn();
         let mut st = c.prepare("SELECT status, COUNT(*) FROM deliveries GROUP BY status")?;
-        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?)))?;
+        let rows = st.query_map([], |r| Ok((r.get::<_, Delivery>(0)?, r.get::<_, u64>(1)?)))?;
         tally_from(rows)
     }
 
     /// Marks an announcement done; false when it already was (so the report goes out once).
     pub fn finish_announcement(&self, id: i64, now: i64) -> Result<bool, StoreError> {
         let n = self.conn().execute(
-            "UPDATE announcements SET status = 'done', finished_at = ?2 WHERE id = ?1 AND status = 'sending'",
-            params![id, now],
+            "UPDATE announcements SET status = ?3, finished_at = ?2 WHERE id = ?1 AND status = ?4",
+            params![
+                id,
+                now,
+                AnnouncementStatus::Done,
+                AnnouncementStatus::Sending
+            ],
         )?;
         Ok(n > 0)
     }
@@ -528,6 +607,24 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statuses_round_trip_through_sql() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        let c = s.conn();
+        for status in AnnouncementStatus::ALL {
+            let back: AnnouncementStatus =
+                c.query_row("SELECT ?1", [status], |r| r.get(0)).unwrap();
+            assert_eq!(back, *status);
+        }
+        for d in Delivery::ALL {
+            let back: Delivery = c.query_row("SELECT ?1", [d], |r| r.get(0)).unwrap();
+            assert_eq!(back, *d);
+        }
+        let bad: rusqlite::Result<Delivery> = c.query_row("SELECT 'lost'", [], |r| r.get(0));
+        assert!(bad.unwrap_err().to_string().contains("unknown Delivery"));
+    }
 
     #[test]
     fn subscriptions_are_idempotent() {

@@ -49,6 +49,15 @@ pub fn to_simplified(input: &str) -> String {
     }
 }
 
+/// Text in the form words are compared in: half-width, Simplified script, ASCII lower case.
+///
+/// Character for character, so a position in the folded text is the same position in the
+/// text as written: matches found here mark the report's own characters.
+pub fn fold_for_match(s: &str) -> String {
+    let half: String = s.chars().map(fold_width).collect();
+    to_simplified(&half).to_ascii_lowercase()
+}
+
 /// True for a character of a Latin word or a number, where a space carries meaning.
 pub fn is_latin_word(c: char) -> bool {
     c.is_ascii_alphanumeric()
@@ -94,6 +103,14 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(normalize(input), want, "{input:?}");
         }
+    }
+
+    #[test]
+    fn folding_for_match_keeps_every_character_in_place() {
+        let written = "購房補貼，ＧＤＰ增長";
+        let folded = fold_for_match(written);
+        assert_eq!(folded, "购房补贴,gdp增长");
+        assert_eq!(folded.chars().count(), written.chars().count());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use lianghui_bot::index;
 use lianghui_bot::search::Question;
-use lianghui_bot::service::{self, LoadError, Mode};
+use lianghui_bot::service::LoadError;
 
 fn ask(q: &str) -> lianghui_bot::search::Hits {
     crate::engine()
@@ -56,15 +56,16 @@ fn page_break_splits_are_repaired() {
 fn unchanged_knowledge_reuses_the_index_and_a_change_rebuilds_it() {
     let k = crate::knowledge_copy();
     let data = tempfile::tempdir().unwrap();
-    let first = service::load(k.path(), data.path(), Mode::Strict, &|_, _| {}).unwrap();
+    let first = crate::open_kb(k.path(), data.path());
     assert!(first.built);
+    let first = first.kb.engine();
     let ids: Vec<String> = first
         .manifest()
         .documents
         .iter()
         .map(|d| d.id.clone())
         .collect();
-    let again = service::load(k.path(), data.path(), Mode::Strict, &|_, _| {}).unwrap();
+    let again = crate::open_kb(k.path(), data.path());
     assert!(!again.built, "an unchanged folder must reuse the index");
 
     let hit = |e: &lianghui_bot::search::Engine, q: &str| {
@@ -73,21 +74,22 @@ fn unchanged_knowledge_reuses_the_index_and_a_change_rebuilds_it() {
             .id
             .clone()
     };
-    let before = hit(&first.engine, "甄妃墓保护");
+    let before = hit(&first, "甄妃墓保护");
     std::fs::write(
         k.path().join("notice.txt"),
         "停水通知\n\n北关区部分小区明日停水检修。\n",
     )
     .unwrap();
-    let changed = service::load(k.path(), data.path(), Mode::Strict, &|_, _| {}).unwrap();
+    let changed = crate::open_kb(k.path(), data.path());
     assert!(changed.built);
+    let changed = changed.kb.engine();
     assert_eq!(changed.manifest().documents.len(), ids.len() + 1);
     assert_eq!(
-        hit(&changed.engine, "甄妃墓保护"),
+        hit(&changed, "甄妃墓保护"),
         before,
         "passage ids must survive a rebuild"
     );
-    assert!(hit(&changed.engine, "停水检修").starts_with("notice-"));
+    assert!(hit(&changed, "停水检修").starts_with("notice-"));
     let diff = changed.manifest().changes_from(first.manifest());
     assert_eq!(diff.added, vec!["停水通知".to_string()]);
     assert!(diff.removed.is_empty() && diff.changed.is_empty());
@@ -107,10 +109,10 @@ fn one_bad_file_never_takes_down_the_others() {
     .unwrap();
     std::fs::write(k.path().join("binary.txt"), b"\x00\x01\x02").unwrap();
     let data = tempfile::tempdir().unwrap();
-    let lenient = service::load(k.path(), data.path(), Mode::Lenient, &|_, _| {}).unwrap();
+    let lenient = crate::open_kb(k.path(), data.path());
     assert_eq!(lenient.problems.len(), 2, "{:?}", lenient.problems);
-    assert_eq!(lenient.manifest().documents.len(), 3);
-    let strict = service::load(k.path(), data.path(), Mode::Strict, &|_, _| {});
+    assert_eq!(lenient.kb.engine().manifest().documents.len(), 3);
+    let strict = lenient.kb.reload();
     match strict {
         Err(LoadError::BadFiles(errors)) => {
             let text: Vec<String> = errors.iter().map(ToString::to_string).collect();

@@ -336,6 +336,31 @@ async fn delivered_announcements_become_searchable_and_stay_so() {
     );
 
     bot.kill_hard();
+    // The command line on the bot's data folder uses the very index the bot built.
+    let cli = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_lianghui-bot"))
+            .args(args)
+            .env("LIANGHUI_KNOWLEDGE_DIR", crate::knowledge())
+            .env("LIANGHUI_DATA_DIR", data.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let current = || std::fs::read_to_string(data.path().join("index/CURRENT")).unwrap();
+    let built_by_bot = current();
+    let index = cli(&["index"]);
+    assert!(index.starts_with("up to date"), "the CLI rebuilt: {index}");
+    let answer = cli(&["ask", "社区义诊活动"]);
+    assert!(
+        answer.contains("《通知公告》") && answer.contains("义诊"),
+        "{answer}"
+    );
+    assert_eq!(current(), built_by_bot, "the CLI took over CURRENT");
     let _bot = BotProcess::start(&api, &crate::knowledge(), data.path(), "25");
     api.private_text(790, "社区义诊活动");
     api.wait_sent(790, 1).await;

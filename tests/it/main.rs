@@ -8,13 +8,16 @@ mod eval;
 mod fake_api;
 mod features;
 mod questions;
+mod service;
 mod telegram;
+mod tidy;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use lianghui_bot::config::Settings;
 use lianghui_bot::search::Engine;
-use lianghui_bot::service::{self, Mode};
+use lianghui_bot::service::{KnowledgeBase, Opened};
 
 /// The project folder.
 pub fn root() -> &'static Path {
@@ -31,15 +34,25 @@ pub fn fixture(name: &str) -> PathBuf {
     root().join("tests").join("fixtures").join(name)
 }
 
+/// Opens the knowledge base of `knowledge` with its index and database under `data`.
+pub fn open_kb(knowledge: &Path, data: &Path) -> Opened {
+    let settings = Settings {
+        knowledge_dir: knowledge.to_path_buf(),
+        data_dir: data.to_path_buf(),
+        ..Settings::default()
+    };
+    KnowledgeBase::open(&settings, &|_, _| {}).expect("knowledge base opens")
+}
+
 /// An engine over the bundled knowledge base, built once per test run in a temporary folder.
 pub fn engine() -> &'static Engine {
-    static ENGINE: OnceLock<(tempfile::TempDir, Engine)> = OnceLock::new();
+    static ENGINE: OnceLock<(tempfile::TempDir, std::sync::Arc<Engine>)> = OnceLock::new();
     &ENGINE
         .get_or_init(|| {
             let data = tempfile::tempdir().expect("tempdir");
-            let loaded = service::load(&knowledge(), data.path(), Mode::Strict, &|_, _| {})
-                .expect("bundled knowledge loads");
-            (data, loaded.engine)
+            let opened = open_kb(&knowledge(), data.path());
+            assert!(opened.problems.is_empty(), "{:?}", opened.problems);
+            (data, opened.kb.engine())
         })
         .1
 }

@@ -1,0 +1,147 @@
+//! What admins may do: `/reload`, `/stats`, `/gaps` and `/remove` (uploads are in
+//! `uploads.rs`), and the Chinese wording of what a reload or change did.
+
+use std::sync::Arc;
+
+use teloxide::prelude::*;
+use teloxide::utils::command::BotCommands;
+
+use super::App;
+use super::reply::{redact, send_text};
+use super::uploads;
+use crate::service::{ChangeError, Reload};
+use crate::time::{format_cst, now_unix};
+
+/// 管理员命令：
+#[derive(BotCommands, Clone, Debug, PartialEq, Eq)]
+#[command(rename_rule = "lowercase")]
+pub enum AdminCommand {
+    /// 重新加载知识库
+    Reload,
+    /// 查看使用统计
+    Stats,
+    /// 查看最常见的未能回答和被点 👎 的问题
+    Gaps,
+    /// 从知识库删除文档（上传文档：直接发送 .md 或 .txt 文件）
+    Remove,
+}
+
+/// An admin's command.
+pub async fn handle(
+    bot: Bot,
+    msg: Message,
+    cmd: AdminCommand,
+    app: Arc<App>,
+) -> anyhow::Result<()> {
+    let chat = msg.chat.id;
+    let text = match cmd {
+        AdminCommand::Reload => {
+            send_text(&bot, chat, "正在重新加载知识库……").await?;
+            match app.change(|kb| kb.reload()).await? {
+                Ok(reload) => reload_summary(&reload),
+                Err(e) => format!(
+                    "重新加载失败，继续使用原有知识库。\n{}",
+                    redact(&format!("{e:#}"), &app.token)
+                ),
+            }
+        }
+        AdminCommand::Remove => return uploads::remove_command(&bot, chat, &app).await,
+        AdminCommand::Stats => stats_text(&app).await?,
+        AdminCommand::Gaps => gaps_text(&app).await?,
+    };
+    send_text(&bot, chat, text).await?;
+    Ok(())
+}
+
+/// What a reload did, for the admin who asked for it.
+pub fn reload_summary(r: &Reload) -> String {
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "无".to_owned()
+        } else {
+            v.join("、")
+        }
+    };
+    format!(
+        "知识库已重新加载：{} 份报告、{} 段，用时 {:.1} 秒。\n新增：{}\n删除：{}\n修改：{}",
+        r.manifest.documents.len(),
+        r.manifest.passages,
+        r.elapsed.as_secs_f64(),
+        list(&r.changes.added),
+        list(&r.changes.removed),
+        list(&r.changes.changed)
+    )
+}
+
+/// What a failed change to the folder means for the admin.
+pub fn change_failure(e: &ChangeError, token: &str) -> String {
+    let detail = redact(&e.to_string(), token);
+    match e {
+        ChangeError::Write(_) => format!("无法写入知识库文件夹，知识库没有改动：\n{detail}"),
+        ChangeError::Rejected(_) => format!("重新加载失败，知识库已恢复原状：\n{detail}"),
+        ChangeError::NotRestored { .. } => {
+            format!("重新加载失败，而且未能恢复原文件，请检查知识库文件夹：\n{detail}")
+        }
+        ChangeError::NoSuchFile(_) => "文件已不存在，请重新发送 /remove。".to_owned(),
+    }
+}
+
+async fn stats_text(app: &App) -> anyhow::Result<String> {
+    let s = app.kb.store().with(|s| s.stats(now_unix())).await?;
+    let share = if s.questions_7d > 0 {
+        100.0 * s.unanswered_7d as f64 / s.questions_7d as f64
+    } else {
+        0.0
+    };
+    let kb = app.kb.clone();
+    let last = tokio::task::spawn_blocking(move || kb.last_reload())
+        .await??
+        .map_or_else(|| "启动以来未重新加载".to_owned(), format_cst);
+    let m = app.kb.engine().manifest().clone();
+    Ok(format!(
+        "订阅者：{}\n近24小时提问：{}\n近7天提问：{}，未能回答 {:.0}%\n知识库：{} 份报告、{} 段\n最近重新加载：{}",
+        s.subscribers,
+        s.questions_24h,
+        s.questions_7d,
+        share,
+        m.documents.len(),
+        m.passages,
+        last
+    ))
+}
+
+async fn gaps_text(app: &App) -> anyhow::Result<String> {
+    let list = |title: &str, rows: Vec<(String, u64)>| {
+        if rows.is_empty() {
+            format!("{title}：无")
+        } else {
+            let lines: Vec<String> = rows
+                .iter()
+                .map(|(q, n)| format!("· {q}（{n} 次）"))
+                .collect();
+            format!("{title}：\n{}", lines.join("\n"))
+        }
+    };
+    let now = now_unix();
+    let (gaps, disliked) = app
+        .kb
+        .store()
+        .with(move |s| Ok((s.gaps(now, 30, 10)?, s.disliked(now, 30, 10)?)))
+        .await?;
+    Ok(format!(
+        "{}\n\n{}",
+        list("近30天最常见的未能回答的问题", gaps),
+        list("近30天最常被点 👎 的问题", disliked)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_parse() {
+        assert!(AdminCommand::parse("/reload", "bot").is_ok());
+        assert!(AdminCommand::parse("/gaps@bot", "bot").is_ok());
+    }
+}

@@ -1,0 +1,118 @@
+//! The one path every reply takes to Telegram: HTML, no link previews, a keyboard under the
+//! last message, and one rule for 429 (wait `retry_after`, bounded, then resend). Also what
+//! keeps the token out of logs.
+//!
+//! Announcements to subscribers do not come through here: they go through the broadcast
+//! worker's own client and pacing (see `announcements.rs`), so a 429 there never delays a reply.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use teloxide::RequestError;
+use teloxide::payloads::SendMessageSetters;
+use teloxide::prelude::*;
+use teloxide::types::{InlineKeyboardMarkup, LinkPreviewOptions, ParseMode};
+
+use crate::answer;
+
+/// Longest wait for a 429's `retry_after` before a reply is given up; a citizen would not wait
+/// longer either.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
+/// Sends of one message after the first, when Telegram answers 429.
+const RETRIES: usize = 2;
+
+/// What the person sees when the search itself failed.
+pub const UNAVAILABLE: &str = answer::UNAVAILABLE_TEXT;
+/// What a stale or unknown button says.
+pub const EXPIRED: &str = "这个按钮已失效。";
+
+fn no_preview() -> LinkPreviewOptions {
+    LinkPreviewOptions {
+        is_disabled: true,
+        url: None,
+        prefer_small_media: false,
+        prefer_large_media: false,
+        show_above_text: false,
+    }
+}
+
+/// Sends `html` to `chat`, with `keyboard` under it; waits out a 429 and resends.
+pub async fn send_html(
+    bot: &Bot,
+    chat: ChatId,
+    html: String,
+    keyboard: Option<InlineKeyboardMarkup>,
+) -> Result<Message, RequestError> {
+    let mut attempt = 0;
+    loop {
+        let mut request = bot
+            .send_message(chat, html.clone())
+            .parse_mode(ParseMode::Html)
+            .link_preview_options(no_preview());
+        if let Some(k) = &keyboard {
+            request = request.reply_markup(k.clone());
+        }
+        match request.await {
+            Err(RequestError::RetryAfter(wait))
+                if attempt < RETRIES && wait.duration() <= MAX_RETRY_WAIT =>
+            {
+                attempt += 1;
+                log::warn!("reply to {chat}: 429, resending in {:?}", wait.duration());
+                tokio::time::sleep(wait.duration()).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Sends plain text (escaped here) to `chat`.
+pub async fn send_text(
+    bot: &Bot,
+    chat: ChatId,
+    text: impl Into<String>,
+) -> Result<Message, RequestError> {
+    send_html(bot, chat, answer::escape_html(&text.into()), None).await
+}
+
+/// The chat a button was pressed in: its message's chat, or the private chat with the user.
+pub fn callback_chat(q: &CallbackQuery) -> ChatId {
+    q.regular_message()
+        .map(|m| m.chat.id)
+        .unwrap_or(ChatId(q.from.id.0 as i64))
+}
+
+/// Removes the bot token from text bound for a log (teloxide's request URLs contain it).
+pub fn redact(text: &str, token: &str) -> String {
+    if token.is_empty() {
+        text.to_owned()
+    } else {
+        text.replace(token, "***")
+    }
+}
+
+/// Logs handler and listener errors with the token removed.
+pub struct LogRedacted(pub String);
+
+type BoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send>>;
+
+impl<E: std::fmt::Debug + Send + 'static> teloxide::error_handlers::ErrorHandler<E>
+    for LogRedacted
+{
+    fn handle_error(self: Arc<Self>, error: E) -> BoxFuture<()> {
+        let text = redact(&format!("{error:?}"), &self.0);
+        Box::pin(async move { log::error!("{text}") })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_is_redacted() {
+        assert_eq!(
+            redact("GET /bot123:ABC/GetUpdates", "123:ABC"),
+            "GET /bot***/GetUpdates"
+        );
+    }
+}

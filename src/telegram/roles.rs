@@ -1,0 +1,121 @@
+//! Who may do what: citizens, staff and admins, the filters the handler tree routes on, the
+//! refusal for everyone else, and each role's command menu.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use teloxide::RequestError;
+use teloxide::prelude::*;
+use teloxide::types::{BotCommandScope, Recipient};
+use teloxide::utils::command::BotCommands;
+
+use super::App;
+use super::admin::AdminCommand;
+use super::citizen::CitizenCommand;
+use super::reply::send_text;
+use super::staff::StaffCommand;
+
+/// The user ids of staff and admins; everyone else is a citizen.
+#[derive(Debug, Clone, Default)]
+pub struct Roles {
+    admins: HashSet<u64>,
+    staff: HashSet<u64>,
+}
+
+impl Roles {
+    pub fn new(admins: &[u64], staff: &[u64]) -> Self {
+        Roles {
+            admins: admins.iter().copied().collect(),
+            staff: staff.iter().copied().collect(),
+        }
+    }
+
+    pub fn is_admin(&self, user: u64) -> bool {
+        self.admins.contains(&user)
+    }
+
+    /// Admins are staff too.
+    pub fn is_staff(&self, user: u64) -> bool {
+        self.staff.contains(&user) || self.is_admin(user)
+    }
+}
+
+/// Handler-tree filter: the message comes from an admin.
+pub fn from_admin(msg: Message, app: Arc<App>) -> bool {
+    msg.from
+        .as_ref()
+        .is_some_and(|u| app.roles.is_admin(u.id.0))
+}
+
+/// Handler-tree filter: the message comes from staff (or an admin).
+pub fn from_staff(msg: Message, app: Arc<App>) -> bool {
+    msg.from
+        .as_ref()
+        .is_some_and(|u| app.roles.is_staff(u.id.0))
+}
+
+/// Refuses a staff or admin command from someone without the role; logs the refusal.
+pub async fn refuse(bot: Bot, msg: Message) -> anyhow::Result<()> {
+    let command = msg
+        .text()
+        .and_then(|t| t.split_whitespace().next())
+        .unwrap_or("(no text)");
+    log::warn!(
+        "refused {command} from user {:?} in chat {}",
+        msg.from.as_ref().map(|u| u.id.0),
+        msg.chat.id
+    );
+    send_text(&bot, msg.chat.id, "抱歉，您没有使用这个命令的权限。").await?;
+    Ok(())
+}
+
+/// The commands `user` may use, with their descriptions.
+pub fn help_text(roles: &Roles, user: Option<u64>) -> String {
+    let mut text = CitizenCommand::descriptions().to_string();
+    if user.is_some_and(|u| roles.is_staff(u)) {
+        text.push_str(&format!("\n\n{}", StaffCommand::descriptions()));
+    }
+    if user.is_some_and(|u| roles.is_admin(u)) {
+        text.push_str(&format!("\n\n{}", AdminCommand::descriptions()));
+    }
+    text.push_str("\n\n私聊时直接发送问题即可；在群里请用 /ask 或 @我 提问。");
+    text
+}
+
+/// The citizens' menu for everyone, and each staff member's and admin's own in their chat.
+pub async fn set_command_menus(bot: &Bot, roles: &Roles) -> Result<(), RequestError> {
+    let citizen = CitizenCommand::bot_commands();
+    bot.set_my_commands(citizen.clone()).await?;
+    let ids: HashSet<u64> = roles.staff.union(&roles.admins).copied().collect();
+    for id in ids {
+        let mut cmds = citizen.clone();
+        cmds.extend(StaffCommand::bot_commands());
+        if roles.is_admin(id) {
+            cmds.extend(AdminCommand::bot_commands());
+        }
+        let scope = BotCommandScope::Chat {
+            chat_id: Recipient::Id(ChatId(id as i64)),
+        };
+        bot.set_my_commands(cmds).scope(scope).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admins_are_staff_too() {
+        let roles = Roles::new(&[1], &[2]);
+        assert!(roles.is_admin(1) && roles.is_staff(1));
+        assert!(!roles.is_admin(2) && roles.is_staff(2));
+        assert!(!roles.is_staff(3));
+        let help = help_text(&roles, Some(1));
+        assert!(
+            help.contains("/announce") && help.contains("/reload"),
+            "{help}"
+        );
+        assert!(!help_text(&roles, Some(3)).contains("/reload"));
+    }
+}

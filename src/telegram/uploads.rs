@@ -1,0 +1,278 @@
+//! Admins manage the knowledge folder from the chat: upload a `.md` or `.txt` report (checked
+//! with the same rules as the folder, previewed, saved only on 确认) and `/remove` a document
+//! (after a confirmation). Saving, removing, reloading and putting the folder back on failure
+//! are the knowledge service's; this file only talks to the admin.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use teloxide::net::Download;
+use teloxide::prelude::*;
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
+
+use super::App;
+use super::admin::{change_failure, reload_summary};
+use super::callback::{Callback, RemoveStep};
+use super::reply::{EXPIRED, callback_chat, send_html, send_text};
+use crate::answer::escape_html;
+use crate::knowledge::{self, ANNOUNCEMENTS_ID, MAX_FILE_BYTES, NameError};
+use crate::passages;
+use crate::service::{ChangeError, Reload};
+
+/// Uploads awaiting 确认 kept at once; older ones expire.
+const MAX_PENDING_UPLOADS: usize = 8;
+
+/// A validated upload awaiting the admin's 确认.
+struct Upload {
+    admin: u64,
+    name: String,
+    bytes: Vec<u8>,
+}
+
+/// Uploads awaiting 确认, by id; only the most recent few are kept.
+#[derive(Default)]
+pub struct Pending {
+    uploads: Mutex<HashMap<u64, Upload>>,
+    next: AtomicU64,
+}
+
+impl Pending {
+    fn insert(&self, upload: Upload) -> u64 {
+        let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut uploads = self.uploads.lock().unwrap_or_else(|e| e.into_inner());
+        // Unconfirmed uploads hold their bytes: keep only the most recent few.
+        while uploads.len() >= MAX_PENDING_UPLOADS {
+            let Some(oldest) = uploads.keys().min().copied() else {
+                break;
+            };
+            uploads.remove(&oldest);
+        }
+        uploads.insert(id, upload);
+        id
+    }
+
+    /// Takes upload `id` if `admin` made it.
+    fn take(&self, id: u64, admin: u64) -> Option<Upload> {
+        let mut uploads = self.uploads.lock().unwrap_or_else(|e| e.into_inner());
+        match uploads.get(&id) {
+            Some(u) if u.admin == admin => uploads.remove(&id),
+            _ => None,
+        }
+    }
+}
+
+fn name_problem(e: &NameError) -> String {
+    match e {
+        NameError::NotText(raw) => format!("只接受 .md 或 .txt 文本文件，收到的是 {raw:?}。"),
+        NameError::Reserved(name) => {
+            format!("{name} 是词典或同义词文件，请直接在知识库文件夹中修改。")
+        }
+    }
+}
+
+/// A document message: from an admin in a private chat it is an upload; anyone else is refused.
+pub async fn on_document(bot: Bot, msg: Message, app: std::sync::Arc<App>) -> anyhow::Result<()> {
+    let (chat, Some(doc)) = (msg.chat.id, msg.document()) else {
+        return Ok(());
+    };
+    let user = msg.from.as_ref().map(|u| u.id.0);
+    if !msg.chat.is_private() {
+        return Ok(());
+    }
+    let Some(admin) = user.filter(|u| app.roles.is_admin(*u)) else {
+        return super::roles::refuse(bot, msg).await;
+    };
+    let name = match knowledge::upload_name(doc.file_name.as_deref().unwrap_or_default()) {
+        Ok(n) => n,
+        Err(e) => return Ok(send_text(&bot, chat, name_problem(&e)).await.map(drop)?),
+    };
+    if doc.file.size as usize > MAX_FILE_BYTES {
+        let text = format!(
+            "文件太大（{} 字节），最多 {MAX_FILE_BYTES} 字节。",
+            doc.file.size
+        );
+        send_text(&bot, chat, text).await?;
+        return Ok(());
+    }
+    let file = bot.get_file(doc.file.id.clone()).await?;
+    let mut bytes = Vec::new();
+    bot.download_file(&file.path, &mut bytes).await?;
+    let (what, bytes) = match preview(&app, &name, bytes).await? {
+        Ok(ok) => ok,
+        Err(problem) => {
+            send_text(
+                &bot,
+                chat,
+                format!("文件无法使用，知识库没有改动：\n{problem}"),
+            )
+            .await?;
+            return Ok(());
+        }
+    };
+    let id = app.uploads.insert(Upload {
+        admin,
+        name: name.clone(),
+        bytes,
+    });
+    let keyboard = InlineKeyboardMarkup::new([[
+        InlineKeyboardButton::callback("确认", Callback::Upload { id, save: true }.to_string()),
+        InlineKeyboardButton::callback("取消", Callback::Upload { id, save: false }.to_string()),
+    ]]);
+    let text = format!("文件 {name} 检查通过。{what}。\n确认后保存到知识库并重新加载。");
+    send_html(&bot, chat, escape_html(&text), Some(keyboard)).await?;
+    Ok(())
+}
+
+/// Checks an upload off the async workers; returns what saving it would do, or the problem.
+async fn preview(
+    app: &App,
+    name: &str,
+    bytes: Vec<u8>,
+) -> anyhow::Result<Result<(String, Vec<u8>), String>> {
+    let manifest = app.kb.engine().manifest().clone();
+    let name = name.to_owned();
+    Ok(tokio::task::spawn_blocking(move || {
+        let path = Path::new(&name);
+        let parsed =
+            knowledge::decode(path, &bytes).and_then(|text| knowledge::parse_document(path, &text));
+        let doc = match parsed {
+            Ok(d) => d,
+            Err(e) => return Err(e.to_string()),
+        };
+        let passages = passages::from_document(&doc).len();
+        let what = match manifest.documents.iter().find(|d| d.file == name) {
+            Some(old) => format!(
+                "将替换现有文档《{}》（{} 段 → {} 段）",
+                old.title, old.passages, passages
+            ),
+            None => format!("将新增文档《{}》（{} 段）", doc.title(), passages),
+        };
+        Ok((what, bytes))
+    })
+    .await?)
+}
+
+/// `/remove`: the documents, each a button that asks for confirmation.
+pub async fn remove_command(bot: &Bot, chat: ChatId, app: &App) -> anyhow::Result<()> {
+    let m = app.kb.engine().manifest().clone();
+    let fingerprint = fingerprint_suffix(&m.fingerprint);
+    let rows: Vec<Vec<InlineKeyboardButton>> = m
+        .documents
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.id != ANNOUNCEMENTS_ID)
+        .map(|(i, d)| {
+            let cb = Callback::Remove {
+                step: RemoveStep::Ask,
+                doc: i as u16,
+                fingerprint: fingerprint.clone(),
+            };
+            vec![InlineKeyboardButton::callback(
+                format!("删除《{}》", d.title),
+                cb.to_string(),
+            )]
+        })
+        .collect();
+    if rows.is_empty() {
+        send_text(bot, chat, "知识库中没有可删除的文档。").await?;
+        return Ok(());
+    }
+    let keyboard = InlineKeyboardMarkup::new(rows);
+    send_html(bot, chat, "选择要删除的文档：".to_owned(), Some(keyboard)).await?;
+    Ok(())
+}
+
+/// The end of an index fingerprint that buttons carry, to notice a change since they were made.
+fn fingerprint_suffix(fingerprint: &str) -> String {
+    let start = fingerprint.len().saturating_sub(8);
+    fingerprint.get(start..).unwrap_or_default().to_owned()
+}
+
+/// Upload (确认 / 取消) and removal buttons; returns the toast. Admins only.
+pub async fn button(
+    bot: &Bot,
+    q: &CallbackQuery,
+    app: &App,
+    cb: Callback,
+) -> anyhow::Result<String> {
+    let user = q.from.id.0;
+    if !app.roles.is_admin(user) {
+        log::warn!("refused document button from user {user}");
+        return Ok("抱歉，只有管理员可以管理知识库文档。".to_owned());
+    }
+    let chat = callback_chat(q);
+    match cb {
+        Callback::Upload { id, save } => {
+            let Some(upload) = app.uploads.take(id, user) else {
+                return Ok("这个上传已处理过，或已失效。".to_owned());
+            };
+            if !save {
+                return Ok("已取消，知识库没有改动。".to_owned());
+            }
+            let result = app
+                .change(move |kb| kb.save_document(&upload.name, &upload.bytes))
+                .await?;
+            send_text(bot, chat, change_report(result, &app.token)).await?;
+            Ok("已处理".to_owned())
+        }
+        Callback::Remove {
+            step,
+            doc,
+            fingerprint,
+        } => remove_button(bot, chat, app, step, doc, &fingerprint).await,
+        Callback::RemoveCancel => Ok("已取消".to_owned()),
+        _ => Ok(EXPIRED.to_owned()),
+    }
+}
+
+fn change_report(result: Result<Reload, ChangeError>, token: &str) -> String {
+    match result {
+        Ok(reload) => reload_summary(&reload),
+        Err(e) => change_failure(&e, token),
+    }
+}
+
+async fn remove_button(
+    bot: &Bot,
+    chat: ChatId,
+    app: &App,
+    step: RemoveStep,
+    doc: u16,
+    fingerprint: &str,
+) -> anyhow::Result<String> {
+    let m = app.kb.engine().manifest().clone();
+    let doc_summary = m
+        .documents
+        .get(usize::from(doc))
+        .filter(|d| d.id != ANNOUNCEMENTS_ID && fingerprint == fingerprint_suffix(&m.fingerprint));
+    let Some(d) = doc_summary else {
+        return Ok("知识库已有变化，请重新发送 /remove。".to_owned());
+    };
+    match step {
+        RemoveStep::Ask => {
+            let confirm = Callback::Remove {
+                step: RemoveStep::Confirm,
+                doc,
+                fingerprint: fingerprint.to_owned(),
+            };
+            let keyboard = InlineKeyboardMarkup::new([[
+                InlineKeyboardButton::callback("确认删除", confirm.to_string()),
+                InlineKeyboardButton::callback("取消", Callback::RemoveCancel.to_string()),
+            ]]);
+            let text = format!(
+                "确认从知识库删除《{}》（{}，{} 段）？",
+                d.title, d.file, d.passages
+            );
+            send_html(bot, chat, escape_html(&text), Some(keyboard)).await?;
+            Ok("请确认".to_owned())
+        }
+        RemoveStep::Confirm => {
+            let file = d.file.clone();
+            let result = app.change(move |kb| kb.remove_document(&file)).await?;
+            send_text(bot, chat, change_report(result, &app.token)).await?;
+            Ok("已处理".to_owned())
+        }
+    }
+}
