@@ -1,12 +1,20 @@
-//! Retrieval quality on a question set: Recall@1, Recall@3, MRR and abstentions.
+//! Answer quality on a question set, by kind and by match tier.
 //!
-//! The set is a TSV file (`id, kind, question, gold`); a result is a hit when its passage text
-//! contains one of the `|`-separated gold strings, compared after width folding and whitespace
-//! removal; questions of kind `ood` must abstain. Used by `lianghui-bot eval` and by the tests.
+//! The set is a TSV file (`id, kind, question, gold`). `gold` is a `|`-separated list of strings
+//! of which the right passage contains one (compared after width folding and whitespace
+//! removal); an empty gold means the reports do not answer the question. Questions of kind
+//! `ood` or `offtopic` have nothing to do with the reports and must be answered `none`; other
+//! unanswerable ones (kind `related`) touch a topic of the reports and should not be answered
+//! `direct`. Every question goes through the one answer path ([`crate::service::ask`]), small
+//! talk included. Used by `lianghui-bot eval` and by the tests.
 
+use std::fmt;
 use std::path::Path;
 
-use crate::search::{Engine, Question};
+use crate::grade::Match;
+use crate::knowledge::SourceError;
+use crate::search::Retrieve;
+use crate::service;
 use crate::text;
 
 /// One question of an evaluation set.
@@ -18,8 +26,20 @@ pub struct Case {
     pub gold: Vec<String>,
 }
 
+impl Case {
+    /// Whether the reports answer it (it has a gold passage).
+    pub fn answerable(&self) -> bool {
+        !self.gold.is_empty()
+    }
+
+    /// Whether it has nothing to do with the reports and must be answered `none`.
+    pub fn off_topic(&self) -> bool {
+        matches!(self.kind.as_str(), "ood" | "offtopic")
+    }
+}
+
 /// Parses an evaluation TSV; the header line and blank lines are skipped.
-pub fn parse_cases(path: &Path, text: &str) -> Result<Vec<Case>, crate::knowledge::SourceError> {
+pub fn parse_cases(path: &Path, text: &str) -> Result<Vec<Case>, SourceError> {
     let mut cases = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() || (i == 0 && line.starts_with("id\t")) {
@@ -27,7 +47,7 @@ pub fn parse_cases(path: &Path, text: &str) -> Result<Vec<Case>, crate::knowledg
         }
         let cols: Vec<&str> = line.split('\t').collect();
         if cols.len() < 3 {
-            return Err(crate::knowledge::SourceError::new(
+            return Err(SourceError::new(
                 path,
                 i + 1,
                 "expected id, kind, question, gold separated by tabs",
@@ -53,86 +73,201 @@ pub fn parse_cases(path: &Path, text: &str) -> Result<Vec<Case>, crate::knowledg
 #[derive(Debug, Clone)]
 pub struct Outcome {
     pub case: Case,
-    /// Rank (from 1) of the first hit containing a gold string.
+    /// Rank (from 1) of the first result containing a gold string.
     pub rank: Option<usize>,
-    pub abstained: bool,
-    pub best_coverage: f32,
+    pub tier: Match,
+    /// The reasons a `related` answer gave, as text.
+    pub reasons: String,
 }
 
-/// Aggregate figures over a set.
+/// Figures for the questions of one kind (or all of them).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Figures {
+    pub kind: String,
+    pub questions: usize,
+    pub answerable: usize,
+    /// Answerable questions with the right passage first, and within the first three.
+    pub at_1: usize,
+    pub at_3: usize,
+    pub reciprocal_rank: f64,
+    pub direct: usize,
+    pub related: usize,
+    pub none: usize,
+    /// Answerable questions answered `direct`, and those of them with the right passage first.
+    pub answerable_direct: usize,
+    pub direct_first: usize,
+    /// Unanswerable questions answered `direct`.
+    pub unanswerable_direct: usize,
+    /// Off-topic questions, and those answered `none`.
+    pub off_topic: usize,
+    pub off_topic_none: usize,
+}
+
+impl Figures {
+    fn add(&mut self, o: &Outcome) {
+        self.questions += 1;
+        match o.tier {
+            Match::Direct => self.direct += 1,
+            Match::Related => self.related += 1,
+            Match::None => self.none += 1,
+        }
+        if o.case.answerable() {
+            self.answerable += 1;
+            self.at_1 += usize::from(o.rank == Some(1));
+            self.at_3 += usize::from(o.rank.is_some_and(|r| r <= 3));
+            self.reciprocal_rank += o.rank.map_or(0.0, |r| 1.0 / r as f64);
+            if o.tier == Match::Direct {
+                self.answerable_direct += 1;
+                self.direct_first += usize::from(o.rank == Some(1));
+            }
+        } else if o.tier == Match::Direct {
+            self.unanswerable_direct += 1;
+        }
+        if o.case.off_topic() {
+            self.off_topic += 1;
+            self.off_topic_none += usize::from(o.tier == Match::None);
+        }
+    }
+
+    fn ratio(n: usize, of: usize) -> f64 {
+        if of == 0 { 0.0 } else { n as f64 / of as f64 }
+    }
+
+    /// Share of answerable questions with the right passage first.
+    pub fn recall_at_1(&self) -> f64 {
+        Self::ratio(self.at_1, self.answerable)
+    }
+
+    /// Share of answerable questions with the right passage in the first three.
+    pub fn recall_at_3(&self) -> f64 {
+        Self::ratio(self.at_3, self.answerable)
+    }
+
+    pub fn mrr(&self) -> f64 {
+        if self.answerable == 0 {
+            0.0
+        } else {
+            self.reciprocal_rank / self.answerable as f64
+        }
+    }
+
+    /// Of the answerable questions answered `direct`, the share with the right passage first.
+    pub fn direct_precision(&self) -> f64 {
+        Self::ratio(self.direct_first, self.answerable_direct)
+    }
+}
+
+/// Figures by kind, in the order kinds first appear, and over the whole set.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Report {
-    pub answerable: usize,
-    pub recall_at_1: f64,
-    pub recall_at_3: f64,
-    pub mrr: f64,
-    pub ood: usize,
-    pub ood_abstained: usize,
-    /// Answerable questions the engine wrongly abstained on.
-    pub false_abstentions: usize,
+    pub kinds: Vec<Figures>,
+    pub all: Figures,
 }
 
-impl std::fmt::Display for Report {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl Report {
+    pub fn kind(&self, kind: &str) -> Option<&Figures> {
+        self.kinds.iter().find(|k| k.kind == kind)
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{:<12} {:>4} {:>6} {:>6} {:>6} {:>6} {:>7} {:>5}  direct answers right first",
+            "kind", "n", "R@1", "R@3", "MRR", "direct", "related", "none"
+        )?;
+        for k in self.kinds.iter().chain([&self.all]) {
+            let ranked = |v: f64| {
+                if k.answerable > 0 {
+                    format!("{v:.3}")
+                } else {
+                    "-".to_owned()
+                }
+            };
+            writeln!(
+                f,
+                "{:<12} {:>4} {:>6} {:>6} {:>6} {:>6} {:>7} {:>5}  {}",
+                k.kind,
+                k.questions,
+                ranked(k.recall_at_1()),
+                ranked(k.recall_at_3()),
+                ranked(k.mrr()),
+                k.direct,
+                k.related,
+                k.none,
+                if k.answerable_direct > 0 {
+                    format!("{} of {}", k.direct_first, k.answerable_direct)
+                } else {
+                    "-".to_owned()
+                }
+            )?;
+        }
+        let a = &self.all;
         write!(
             f,
-            "answerable {}: Recall@1 {:.3}, Recall@3 {:.3}, MRR {:.3}, wrongly abstained {}; out-of-domain {}: abstained {}",
-            self.answerable,
-            self.recall_at_1,
-            self.recall_at_3,
-            self.mrr,
-            self.false_abstentions,
-            self.ood,
-            self.ood_abstained
+            "answerable {}: R@1 {:.3}, R@3 {:.3} (any tier); answered direct with the right passage first {} of {} ({:.3}); unanswerable answered direct {} of {}; off-topic answered none {} of {}",
+            a.answerable,
+            a.recall_at_1(),
+            a.recall_at_3(),
+            a.direct_first,
+            a.answerable_direct,
+            a.direct_precision(),
+            a.unanswerable_direct,
+            a.questions - a.answerable,
+            a.off_topic_none,
+            a.off_topic
         )
     }
 }
 
-/// Runs every case through the engine, looking at the top `k` results.
-pub fn run(engine: &Engine, cases: &[Case], k: usize) -> (Report, Vec<Outcome>) {
+/// Runs every case through the answer path, looking at the first `k` results.
+pub fn run(engine: &dyn Retrieve, cases: &[Case], k: usize) -> (Report, Vec<Outcome>) {
     let mut outcomes = Vec::with_capacity(cases.len());
     for case in cases {
-        let hits = Question::parse(&case.question)
-            .ok()
-            .and_then(|q| engine.search(&q, k).ok());
-        let (rank, abstained, best_coverage) = match hits {
-            Some(h) => {
-                let rank = h.hits.iter().position(|hit| {
-                    let t = text::normalize(&hit.passage.text);
+        let page = service::ask(engine, &case.question, 0, k).ok();
+        let (rank, tier, reasons) = match page {
+            Some(p) => {
+                let rank = p.answer.items.iter().position(|item| {
+                    let t = text::normalize(&item.passage.text);
                     case.gold.iter().any(|g| t.contains(g.as_str()))
                 });
-                (rank.map(|r| r + 1), h.abstained(), h.best_coverage)
+                let reasons: Vec<String> = p
+                    .answer
+                    .grade
+                    .reasons
+                    .iter()
+                    .map(|r| format!("{r:?}"))
+                    .collect();
+                (rank.map(|r| r + 1), p.answer.tier(), reasons.join(","))
             }
-            None => (None, true, 0.0),
+            None => (None, Match::None, String::new()),
         };
         outcomes.push(Outcome {
             case: case.clone(),
             rank,
-            abstained,
-            best_coverage,
+            tier,
+            reasons,
         });
     }
-    let answerable: Vec<&Outcome> = outcomes.iter().filter(|o| o.case.kind != "ood").collect();
-    let n = answerable.len().max(1) as f64;
-    let report = Report {
-        answerable: answerable.len(),
-        recall_at_1: answerable.iter().filter(|o| o.rank == Some(1)).count() as f64 / n,
-        recall_at_3: answerable
-            .iter()
-            .filter(|o| o.rank.is_some_and(|r| r <= 3))
-            .count() as f64
-            / n,
-        mrr: answerable
-            .iter()
-            .map(|o| o.rank.map_or(0.0, |r| 1.0 / r as f64))
-            .sum::<f64>()
-            / n,
-        ood: outcomes.len() - answerable.len(),
-        ood_abstained: outcomes
-            .iter()
-            .filter(|o| o.case.kind == "ood" && o.abstained)
-            .count(),
-        false_abstentions: answerable.iter().filter(|o| o.abstained).count(),
+    let mut report = Report {
+        all: Figures {
+            kind: "all".to_owned(),
+            ..Figures::default()
+        },
+        ..Report::default()
     };
+    for o in &outcomes {
+        if !report.kinds.iter().any(|k| k.kind == o.case.kind) {
+            report.kinds.push(Figures {
+                kind: o.case.kind.clone(),
+                ..Figures::default()
+            });
+        }
+        if let Some(k) = report.kinds.iter_mut().find(|k| k.kind == o.case.kind) {
+            k.add(o);
+        }
+        report.all.add(o);
+    }
     (report, outcomes)
 }

@@ -18,12 +18,12 @@ use tantivy::schema::{
 };
 use tantivy::{Index, IndexWriter, TantivyDocument};
 
-use crate::knowledge::Knowledge;
+use crate::knowledge::{Knowledge, Scope};
 use crate::passages::{self, Passage};
 use crate::tokenizer::{Analyzer, TOKENIZER_NAME};
 
 /// Bumped whenever tokenisation or the schema changes, so old indexes are rebuilt.
-pub const ANALYSIS_VERSION: u32 = 1;
+pub const ANALYSIS_VERSION: u32 = 2;
 const MANIFEST_FILE: &str = "manifest.json";
 const CURRENT_FILE: &str = "CURRENT";
 
@@ -65,8 +65,12 @@ pub struct Fields {
     pub ord: Field,
     /// Title and section path, tokenised: lets a heading vouch for its paragraphs.
     pub context: Field,
-    /// The normalised passage text: indexed with jieba and stored as is.
+    /// The passage text as the report writes it: indexed with jieba (folded) and stored.
     pub text: Field,
+    /// Where the words of `text` begin and end (byte offsets, delta-encoded; see
+    /// [`encode_bounds`]), so that marks never fall inside a word and need no jieba at answer
+    /// time.
+    pub bounds: Field,
 }
 
 impl Fields {
@@ -100,6 +104,7 @@ impl Fields {
                     .set_indexing_options(jieba)
                     .set_stored(),
             ),
+            bounds: b.add_bytes_field("bounds", STORED),
         };
         (b.build(), fields)
     }
@@ -117,6 +122,7 @@ impl Fields {
             ord: get("ord")?,
             context: get("context")?,
             text: get("text")?,
+            bounds: get("bounds")?,
         })
     }
 }
@@ -148,6 +154,9 @@ pub struct Manifest {
     pub passages: usize,
     pub documents: Vec<DocSummary>,
     pub files: BTreeMap<String, String>,
+    /// The area and years the documents speak for.
+    #[serde(default)]
+    pub scope: Scope,
 }
 
 /// Documents added, removed and changed between two manifests.
@@ -250,6 +259,7 @@ pub fn open_or_build(
         passages: passages.len(),
         documents,
         files: k.hashes.clone(),
+        scope: Scope::of(&k.documents),
     };
     build_into(&root, &fp, &passages, manifest, analyzer, progress, started)?;
     set_current(&root, &fp)?;
@@ -301,6 +311,7 @@ pub fn build_into(
             doc.add_u64(f.ord, p.ord);
             doc.add_text(f.context, format!("{} {}", p.title, p.section));
             doc.add_text(f.text, &p.text);
+            doc.add_bytes(f.bounds, &encode_bounds(&analyzer.words(&p.text)));
             writer.add_document(doc)?;
             if n % 1000 == 0 {
                 progress(n, passages.len());
@@ -334,6 +345,51 @@ pub fn build_into(
         }
     }
     Ok(dir)
+}
+
+/// Word boundaries of a text (every word's start and end, byte offsets, ascending, each once)
+/// as LEB128 deltas.
+pub fn encode_bounds(words: &[crate::tokenizer::Term]) -> Vec<u8> {
+    let mut offsets: Vec<usize> = words.iter().flat_map(|w| [w.start, w.end]).collect();
+    offsets.sort_unstable();
+    offsets.dedup();
+    let mut out = Vec::with_capacity(offsets.len() * 2);
+    let mut last = 0;
+    for o in offsets {
+        let mut delta = o - last;
+        last = o;
+        loop {
+            let byte = (delta & 0x7f) as u8;
+            delta >>= 7;
+            if delta == 0 {
+                out.push(byte);
+                break;
+            }
+            out.push(byte | 0x80);
+        }
+    }
+    out
+}
+
+/// The offsets [`encode_bounds`] wrote; a truncated value at the end is dropped.
+pub fn decode_bounds(bytes: &[u8]) -> Vec<usize> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let (mut last, mut value, mut shift) = (0usize, 0usize, 0u32);
+    for &b in bytes {
+        if shift >= usize::BITS {
+            break;
+        }
+        value |= usize::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            last += value;
+            out.push(last);
+            value = 0;
+            shift = 0;
+        } else {
+            shift += 7;
+        }
+    }
+    out
 }
 
 /// Opens one index folder and registers the analyzer's tokenizer on it.
@@ -404,5 +460,26 @@ fn prune(root: &Path, keep: &str) {
         if let Err(e) = std::fs::remove_dir_all(&path) {
             log::warn!("could not remove old index {}: {e}", path.display());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tokenizer::Term;
+
+    #[test]
+    fn word_bounds_round_trip() {
+        let t = |start, end| Term {
+            text: String::new(),
+            start,
+            end,
+        };
+        let words = [t(0, 6), t(6, 9), t(9, 400), t(400, 70_000)];
+        assert_eq!(
+            decode_bounds(&encode_bounds(&words)),
+            vec![0, 6, 9, 400, 70_000]
+        );
+        assert!(decode_bounds(&[0xff, 0xff]).is_empty());
     }
 }

@@ -138,6 +138,91 @@ impl Knowledge {
     }
 }
 
+/// What the knowledge base speaks for, derived from the documents themselves so that it stays
+/// right when next year's reports are uploaded: the area (the district the meetings belong to)
+/// and the years the reports are about.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scope {
+    /// Names of the area, longest first ("北关区", "北关").
+    pub area: Vec<String>,
+    /// The years the reports are about, ascending.
+    pub years: Vec<i32>,
+}
+
+impl Scope {
+    /// The area most meetings name, and each report's own year (the year its text names most
+    /// often, the later one on a tie).
+    pub fn of(documents: &[Document]) -> Scope {
+        let mut areas: BTreeMap<String, usize> = BTreeMap::new();
+        let mut years: Vec<i32> = Vec::new();
+        for doc in documents {
+            let named = [
+                doc.meta.meeting.as_deref(),
+                Some(doc.meta.headline.as_str()),
+            ];
+            if let Some(area) = named.into_iter().flatten().find_map(area_in) {
+                *areas.entry(area).or_default() += 1;
+            }
+            if let Some(year) = main_year(doc) {
+                years.push(year);
+            }
+        }
+        years.sort_unstable();
+        years.dedup();
+        let mut area = Vec::new();
+        if let Some((name, _)) = areas.into_iter().max_by_key(|(_, n)| *n) {
+            let short: String = name.chars().take(name.chars().count() - 1).collect();
+            area.push(name);
+            if short.chars().count() >= 2 {
+                area.push(short);
+            }
+        }
+        Scope { area, years }
+    }
+}
+
+/// The administrative area at the head of a meeting's name: "北关区" of
+/// "政协北关区第十届委员会第三次会议".
+fn area_in(name: &str) -> Option<String> {
+    let name = name.strip_prefix("政协").unwrap_or(name);
+    let chars: Vec<char> = name.chars().take(8).collect();
+    let end = chars.iter().position(|c| matches!(c, '区' | '县' | '市'))?;
+    let start = end.checked_sub(2)?;
+    chars[start..end]
+        .iter()
+        .all(|c| crate::text::is_cjk(*c))
+        .then(|| chars[start..=end].iter().collect())
+}
+
+/// The year a report names most often ("2024年"), the later one on a tie.
+fn main_year(doc: &Document) -> Option<i32> {
+    let mut counts: BTreeMap<i32, usize> = BTreeMap::new();
+    let texts =
+        std::iter::once(doc.meta.headline.as_str()).chain(doc.paragraphs.iter().flat_map(|p| {
+            p.section
+                .iter()
+                .map(String::as_str)
+                .chain([p.text.as_str()])
+        }));
+    for text in texts {
+        let bytes = text.as_bytes();
+        for (i, _) in text.match_indices('年') {
+            if i >= 4
+                && bytes[i - 4..i].iter().all(u8::is_ascii_digit)
+                && (i < 5 || !bytes[i - 5].is_ascii_digit())
+                && let Ok(year) = text[i - 4..i].parse::<i32>()
+                && (1949..=2100).contains(&year)
+            {
+                *counts.entry(year).or_default() += 1;
+            }
+        }
+    }
+    counts
+        .into_iter()
+        .max_by_key(|(year, n)| (*n, *year))
+        .map(|(year, _)| year)
+}
+
 /// Title and id of the document that holds delivered announcements.
 pub const ANNOUNCEMENTS_TITLE: &str = "通知公告";
 pub const ANNOUNCEMENTS_ID: &str = "announcements";
@@ -703,6 +788,19 @@ mod tests {
             doc.paragraphs.iter().map(|p| p.line).collect::<Vec<_>>(),
             vec![4, 8]
         );
+    }
+
+    #[test]
+    fn scope_is_read_from_the_documents() {
+        let docs = [
+            md("+++\nheadline = \"甲\"\nmeeting = \"北关区第十一届人民代表大会第四次会议\"\n+++\n\n2023年回顾。2024年计划。2024年目标。\n").unwrap(),
+            md("+++\nheadline = \"乙\"\nmeeting = \"政协北关区第十届委员会第三次会议\"\n+++\n\n2023年的报告和2024年的计划。\n").unwrap(),
+        ];
+        let scope = Scope::of(&docs);
+        assert_eq!(scope.area, vec!["北关区".to_string(), "北关".to_string()]);
+        assert_eq!(scope.years, vec![2024]);
+        assert_eq!(area_in("安阳市人民代表大会"), Some("安阳市".into()));
+        assert_eq!(area_in("全体会议"), None);
     }
 
     #[test]

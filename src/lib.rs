@@ -23,6 +23,7 @@ pub mod passages;
 pub mod tokenizer;
 pub mod index;
 pub mod search;
+pub mod grade;
 pub mod answer;
 pub mod service;
 pub mod eval;

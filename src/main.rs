@@ -312,7 +312,7 @@ fn eval(settings: &Settings, file: &std::path::Path, verbose: bool) -> Result<Ex
     let text =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let cases = lianghui_bot::eval::parse_cases(file, &text)?;
-    let (report, outcomes) = lianghui_bot::eval::run(&engine, &cases, 3);
+    let (report, outcomes) = lianghui_bot::eval::run(&*engine, &cases, 3);
     if verbose {
         for o in &outcomes {
             let rank = o.rank.map_or("-".to_owned(), |r| r.to_string());
@@ -323,11 +323,12 @@ fn eval(settings: &Settings, file: &std::path::Path, verbose: bool) -> Result<Ex
                 .map(|w| w.text)
                 .collect();
             println!(
-                "{}\t{}\trank {}\tcoverage {:.2}\t{}\t{}",
+                "{}\t{}\t{}\trank {}\t{}\t{}\t{}",
                 o.case.id,
                 o.case.kind,
+                o.tier,
                 rank,
-                o.best_coverage,
+                o.reasons,
                 o.case.question,
                 words.join("/")
             );

@@ -1,9 +1,11 @@
 //! Documents to passages: the unit of retrieval.
 //!
-//! A passage is one paragraph (a very long one is split at sentence ends), normalised with
-//! [`crate::text::normalize`], carrying its document, section path and meeting. Its id is derived
+//! A passage is one paragraph (a very long one is split at sentence ends) in the report's own
+//! characters ([`crate::text::display`]), carrying its document, section path and meeting. Its id is derived
 //! from the document id and the passage text, so it stays the same across rebuilds as long as the
 //! text does. This module does not tokenise or index.
+
+use std::collections::HashMap;
 
 use sha2::{Digest, Sha256};
 
@@ -29,7 +31,8 @@ pub struct Passage {
     pub dates: String,
     /// Position of the passage in its document, from 0.
     pub ord: u64,
-    /// Normalised text: exactly what is indexed and shown.
+    /// The report's own text, as shown to people; matching folds it (see
+    /// [`crate::text::fold_for_match`]).
     pub text: String,
 }
 
@@ -41,16 +44,20 @@ pub fn from_documents(docs: &[Document]) -> Vec<Passage> {
 /// Cuts one document into passages.
 pub fn from_document(doc: &Document) -> Vec<Passage> {
     let mut out: Vec<Passage> = Vec::new();
+    // How often each text has been seen, so that repeats get distinct ids in linear time.
+    let mut seen: HashMap<String, usize> = HashMap::new();
     for para in &doc.paragraphs {
-        let normalized = text::normalize(&para.text);
-        for piece in split_sentences(&normalized, MAX_PASSAGE_CHARS) {
-            let mut id = format!("{}-{}", doc.id, short_hash(&piece));
+        let shown = text::display(&para.text);
+        for piece in split_sentences(&shown, MAX_PASSAGE_CHARS) {
+            let hash = short_hash(&piece);
             // The same text twice in one document: keep the ids distinct and still stable.
-            let mut n = 1;
-            while out.iter().any(|p| p.id == id) {
-                n += 1;
-                id = format!("{}-{}-{n}", doc.id, short_hash(&piece));
-            }
+            let n = seen.entry(hash.clone()).or_default();
+            *n += 1;
+            let id = if *n == 1 {
+                format!("{}-{hash}", doc.id)
+            } else {
+                format!("{}-{hash}-{n}", doc.id)
+            };
             out.push(Passage {
                 id,
                 doc_id: doc.id.clone(),

@@ -1,21 +1,28 @@
-//! Question to hits: query analysis, retrieval, re-ranking and abstention.
+//! Question to hits: query analysis, retrieval, re-ranking and grading.
 //!
 //! A question is parsed at the edge into a [`Question`] (normalised, bounded, not empty). Its
 //! words (fillers removed) become a tantivy query built from terms, never through the
 //! `QueryParser`: each word, the shorter words inside it, and its synonyms (at a lower weight),
-//! in the passage text and, weaker, in the title and section path. The best candidates are then
-//! re-ranked by coverage: the share of the question's meaning, weighted by how specific each word
-//! is, that the passage contains. When even the best passage covers too little, the engine
-//! abstains. [`SharedEngine`] is the hot-swap handle that front ends hold. This module does no
-//! network I/O and renders nothing.
+//! in the passage text and, weaker, in the title and section path. A word the reports never use
+//! falls back to its known parts or characters at a low weight, so one unknown colloquial word
+//! does not sink a question. The best candidates are re-ranked by coverage (the share of the
+//! question's meaning, weighted by how specific each word is, that a passage holds), read from
+//! the postings rather than from stored documents. The best passage is then graded
+//! ([`crate::grade`]): direct, related or none. Only the passages shown are loaded, with the
+//! question's words marked as whole words. [`SharedEngine`] is the hot-swap handle that front
+//! ends hold. This module does no network I/O and renders nothing.
 
+use std::collections::HashMap;
+use std::ops::Range;
 use std::sync::{Arc, RwLock};
 
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
-use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{DocAddress, IndexReader, Searcher, TantivyDocument, Term};
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::{DocAddress, DocSet, IndexReader, Searcher, TantivyDocument, Term};
 
-use crate::index::{Fields, IndexError, Manifest, OpenIndex};
+use crate::grade::{self, Asked, Evidence, Grade, Match};
+use crate::index::{Fields, IndexError, Manifest, OpenIndex, decode_bounds};
+use crate::knowledge::Scope;
 use crate::passages::Passage;
 use crate::text;
 use crate::tokenizer::{Analyzer, QueryWord};
@@ -26,16 +33,24 @@ pub const MAX_QUESTION_CHARS: usize = 500;
 pub const MAX_RESULTS: usize = 100;
 /// Candidates fetched from tantivy before re-ranking.
 const CANDIDATES: usize = 30;
-/// Minimum coverage of the question by the best passage; below it the engine abstains.
-/// Chosen on the dev set and the project's extra set (see README): the off-domain questions
-/// there score at most 0.43, and the weakest answerable question's best passage 0.48.
-pub const MIN_COVERAGE: f32 = 0.45;
-/// Weight of a synonym relative to the word a citizen used.
+/// Weight of a synonym relative to the word a citizen used, in the query.
 const SYNONYM_BOOST: f32 = 0.5;
-/// Weight of a part of a long word ("人才" of "人才公寓").
+/// Weight of a part of a long word ("人才" of "人才公寓"), in the query.
 const PART_BOOST: f32 = 0.4;
-/// Weight of a match in the title or section path.
+/// Weight of a single character of a word the reports never use, in the query.
+const CHAR_BOOST: f32 = 0.15;
+/// Weight of a match in the title or section path, in the query.
 const CONTEXT_BOOST: f32 = 0.3;
+/// Weight of a word the reports never use, relative to a known word as rare: it cannot be
+/// found, so it should not outweigh the words that can.
+const UNKNOWN_WEIGHT: f32 = 0.35;
+/// How much better than the next passage the best one must score to be a direct answer.
+const CLEAR_MARGIN: f32 = 0.05;
+/// Below this coverage the best passage says nothing useful: the answer is `none`.
+const MIN_COVERAGE: f32 = 0.2;
+/// Inverse document frequency a matched word needs to count as substance (the area's name or
+/// a word in most passages is not).
+const MIN_SUBSTANCE_IDF: f32 = 0.4;
 
 /// Why a question cannot be searched.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -112,8 +127,9 @@ pub struct Hit {
     pub score: f32,
     /// Share of the question's weighted words found in the passage (0..=1).
     pub coverage: f32,
-    /// The words (as they appear in the index's script) to mark in the passage.
-    pub marks: Vec<String>,
+    /// Byte ranges of `passage.text` holding a question word or one of its synonyms, whole
+    /// words only, sorted and disjoint.
+    pub marks: Vec<Range<usize>>,
 }
 
 /// What a search found.
@@ -122,9 +138,23 @@ pub struct Hits {
     pub hits: Vec<Hit>,
     /// Coverage of the best candidate, also when it was too low to answer.
     pub best_coverage: f32,
+    /// How well the best passage answers the question.
+    pub grade: Grade,
+    /// What the knowledge base speaks for, to say so when the answer is not direct.
+    pub scope: Scope,
 }
 
 impl Hits {
+    /// No answer: nothing relevant was found.
+    pub fn none(best_coverage: f32, scope: &Scope) -> Hits {
+        Hits {
+            hits: Vec::new(),
+            best_coverage,
+            grade: Grade::none(),
+            scope: scope.clone(),
+        }
+    }
+
     pub fn abstained(&self) -> bool {
         self.hits.is_empty()
     }
@@ -134,26 +164,54 @@ impl Hits {
 pub enum SearchError {
     #[error("tantivy: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
+    #[error("index i/o: {0}")]
+    Io(#[from] std::io::Error),
     #[error(transparent)]
     Index(#[from] IndexError),
 }
 
-/// A word of the question with its weight and the forms that count as a match.
-struct Weighted {
-    word: QueryWord,
-    weight: f32,
-}
-
 /// What answers questions: the [`Engine`], or in a test a stand-in that fails on purpose.
 pub trait Retrieve {
-    /// The results `offset..offset + top` for `q`, or none when nothing is relevant enough.
+    /// The results `offset..offset + top` for `q`, graded; none when nothing is relevant.
     fn search_from(&self, q: &Question, offset: usize, top: usize) -> Result<Hits, SearchError>;
+
+    /// What the knowledge base speaks for.
+    fn scope(&self) -> &Scope;
 }
 
 impl Retrieve for Engine {
     fn search_from(&self, q: &Question, offset: usize, top: usize) -> Result<Hits, SearchError> {
         Engine::search_from(self, q, offset, top)
     }
+
+    fn scope(&self) -> &Scope {
+        &self.manifest.scope
+    }
+}
+
+/// How a word of the question can be found: the forms that count, and its weight.
+#[derive(Debug)]
+struct Weighted {
+    word: QueryWord,
+    weight: f32,
+    /// How specific the word is (its inverse document frequency).
+    idf: f32,
+    /// Single characters to fall back on: set only when neither the word, its synonyms nor its
+    /// parts occur in the reports.
+    chars: Vec<String>,
+    /// Whether a match of the word says what the question is about: not a single character,
+    /// not the area's own name, not a bare city or province name (安阳, 河南), which says where
+    /// and not what.
+    topic: bool,
+}
+
+/// A candidate passage before it is loaded.
+struct Candidate {
+    addr: DocAddress,
+    coverage: f32,
+    score: f32,
+    /// Whether a word of substance matched.
+    substantive: bool,
 }
 
 /// An opened index ready to answer questions.
@@ -188,7 +246,7 @@ impl Engine {
         &self.analyzer
     }
 
-    /// The `top` best passages for `q`, or none when nothing is relevant enough.
+    /// The `top` best passages for `q`, graded; none when nothing is relevant.
     pub fn search(&self, q: &Question, top: usize) -> Result<Hits, SearchError> {
         self.search_from(q, 0, top)
     }
@@ -201,71 +259,246 @@ impl Engine {
         top: usize,
     ) -> Result<Hits, SearchError> {
         let searcher = self.reader.searcher();
-        let words = self.weigh(&searcher, self.analyzer.query_words(q.text()))?;
-        let empty = Hits {
-            hits: Vec::new(),
-            best_coverage: 0.0,
-        };
+        let tagged: Vec<(String, String)> = self
+            .analyzer
+            .tagged(q.text())
+            .into_iter()
+            .map(|(t, tag)| (t.text, tag))
+            .collect();
+        let words = self.weigh(&searcher, self.analyzer.query_words(q.text()), &tagged)?;
         if words.is_empty() || top == 0 {
-            return Ok(empty);
+            return Ok(Hits::none(0.0, &self.manifest.scope));
         }
-        let query = self.query(&words);
         // Offsets come from buttons a client could forge: bound them before they size anything.
         let (offset, top) = (offset.min(MAX_RESULTS), top.min(MAX_RESULTS));
         let limit = CANDIDATES.max(offset + top);
-        let candidates = searcher.search(
-            &query,
+        let found = searcher.search(
+            &self.query(&words),
             &tantivy::collector::TopDocs::with_limit(limit).order_by_score(),
         )?;
-        let Some(max_bm25) = candidates.first().map(|(s, _)| *s) else {
-            return Ok(empty);
+        let mut candidates = self.rerank(&searcher, &words, found)?;
+        let Some(best) = candidates.first() else {
+            return Ok(Hits::none(0.0, &self.manifest.scope));
         };
-        let total: f32 = words.iter().map(|w| w.weight).sum();
-        let mut hits = Vec::with_capacity(candidates.len());
-        for (bm25, addr) in candidates {
-            let passage = self.load(&searcher, addr)?;
-            let folded = text::fold_for_match(&passage.text);
-            let context = text::fold_for_match(&format!("{} {}", passage.title, passage.section));
-            let mut covered = 0.0;
-            let mut marks = Vec::new();
-            for w in &words {
-                let (credit, found) = credit(&w.word, &folded, &context);
-                covered += credit * w.weight;
-                marks.extend(found);
-            }
-            let coverage = if total > 0.0 { covered / total } else { 0.0 };
-            let score = coverage + 0.25 * (bm25 / max_bm25.max(f32::EPSILON));
+        let best_coverage = best.coverage;
+        if best_coverage < MIN_COVERAGE || !best.substantive {
+            return Ok(Hits::none(best_coverage, &self.manifest.scope));
+        }
+        let grade = self.grade(&searcher, q, &tagged, &words, &candidates)?;
+        if grade.tier == Match::None {
+            return Ok(Hits::none(best_coverage, &self.manifest.scope));
+        }
+        // Results after the first must still say something of the question.
+        let floor = (best_coverage * 0.5).max(MIN_COVERAGE);
+        candidates.retain(|c| c.coverage >= floor);
+        let mut hits = Vec::with_capacity(top);
+        for c in candidates.into_iter().skip(offset).take(top) {
+            let (passage, bounds) = self.load_with_bounds(&searcher, c.addr)?;
+            let marks = self.marks(&passage.text, &bounds, &words);
             hits.push(Hit {
                 passage,
-                score,
-                coverage,
+                score: c.score,
+                coverage: c.coverage,
                 marks,
             });
         }
-        hits.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then_with(|| a.passage.id.cmp(&b.passage.id))
-        });
-        let best_coverage = hits.first().map_or(0.0, |h| h.coverage);
-        if best_coverage < MIN_COVERAGE {
-            return Ok(Hits {
-                hits: Vec::new(),
-                best_coverage,
-            });
-        }
-        // Results after the first must still say something of the question.
-        let floor = (best_coverage * 0.5).max(MIN_COVERAGE * 0.75);
-        let hits = hits
-            .into_iter()
-            .filter(|h| h.coverage >= floor)
-            .skip(offset)
-            .take(top)
-            .collect();
         Ok(Hits {
             hits,
             best_coverage,
+            grade,
+            scope: self.manifest.scope.clone(),
         })
+    }
+
+    /// Coverage and score of every candidate, best first; read from the postings, so no stored
+    /// document is loaded.
+    fn rerank(
+        &self,
+        searcher: &Searcher,
+        words: &[Weighted],
+        found: Vec<(f32, DocAddress)>,
+    ) -> Result<Vec<Candidate>, SearchError> {
+        let Some(max_bm25) = found.first().map(|(s, _)| *s) else {
+            return Ok(Vec::new());
+        };
+        let addrs: Vec<DocAddress> = found.iter().map(|(_, a)| *a).collect();
+        let mut presence = Presence::new(searcher, &addrs);
+        let total: f32 = words.iter().map(|w| w.weight).sum();
+        let mut out = Vec::with_capacity(found.len());
+        for (i, (bm25, addr)) in found.into_iter().enumerate() {
+            let mut covered = 0.0;
+            let mut substantive = false;
+            for w in words {
+                let credit = self.credit(&mut presence, i, w)?;
+                covered += credit * w.weight;
+                substantive |= credit >= 0.5 && w.idf >= MIN_SUBSTANCE_IDF && w.topic;
+            }
+            let coverage = if total > 0.0 { covered / total } else { 0.0 };
+            out.push(Candidate {
+                addr,
+                coverage,
+                score: coverage + 0.25 * (bm25 / max_bm25.max(f32::EPSILON)),
+                substantive,
+            });
+        }
+        out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.addr.cmp(&b.addr)));
+        Ok(out)
+    }
+
+    /// How much of `w` candidate `i` holds (0..=1).
+    fn credit(&self, p: &mut Presence, i: usize, w: &Weighted) -> Result<f32, SearchError> {
+        let (text, context) = (self.fields.text, self.fields.context);
+        if p.has(text, &w.word.text, i)? {
+            return Ok(1.0);
+        }
+        for s in &w.word.synonyms {
+            if p.has(text, s, i)? {
+                return Ok(0.8);
+            }
+        }
+        let share = |found: usize, all: usize| found as f32 / all.max(1) as f32;
+        let mut parts = 0;
+        for part in &w.word.parts {
+            parts += usize::from(p.has(text, part, i)?);
+        }
+        if parts > 0 {
+            // All parts present is nearly the word; some parts is a weaker hint.
+            let s = share(parts, w.word.parts.len());
+            return Ok(if s >= 1.0 { 0.9 } else { 0.4 * s });
+        }
+        if p.has(context, &w.word.text, i)? {
+            return Ok(0.5);
+        }
+        for s in &w.word.synonyms {
+            if p.has(context, s, i)? {
+                return Ok(0.5);
+            }
+        }
+        let mut chars = 0;
+        for c in &w.chars {
+            chars += usize::from(p.has(text, c, i)?);
+        }
+        Ok(0.3 * share(chars, w.chars.len()))
+    }
+
+    /// Grades the best candidate: what the question asks against what the passage holds.
+    fn grade(
+        &self,
+        searcher: &Searcher,
+        q: &Question,
+        tagged: &[(String, String)],
+        words: &[Weighted],
+        candidates: &[Candidate],
+    ) -> Result<Grade, SearchError> {
+        let scope = &self.manifest.scope;
+        let asked: Asked = grade::asked(q.text(), tagged, scope);
+        let best = &candidates[0];
+        let (passage, bounds) = self.load_with_bounds(searcher, best.addr)?;
+        let marks = self.marks(&passage.text, &bounds, words);
+        let folded = text::fold_for_match(&passage.text);
+        let heading = text::fold_for_match(&format!("{} {}", passage.title, passage.section));
+        // A direct answer names what was asked as a word of its own: a question word found only
+        // inside another word (大事 inside 重大事故) is a coincidence of characters.
+        let whole = marks.iter().any(|m| {
+            let t = text::fold_for_match(&passage.text[m.clone()]);
+            words
+                .iter()
+                .any(|w| w.topic && (w.word.text == t || w.word.synonyms.contains(&t)))
+        });
+        // A clear winner: the next passage is not about as good.
+        let clear = candidates
+            .get(1)
+            .is_none_or(|second| best.score - second.score >= CLEAR_MARGIN);
+        let places_missing = asked
+            .places
+            .iter()
+            .filter(|p| !folded.contains(String::as_str(p)) && !heading.contains(String::as_str(p)))
+            .cloned()
+            .collect();
+        let detail_found = match asked.detail {
+            None => true,
+            Some(detail) => {
+                let window = text::fold_for_match(&sentences_around(&passage.text, &marks));
+                let tagged: Vec<(String, String)> = match detail {
+                    grade::Detail::Place | grade::Detail::Person => self
+                        .analyzer
+                        .tagged(&window)
+                        .into_iter()
+                        .map(|(t, tag)| (t.text, tag))
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                grade::holds_detail(detail, &window, &tagged, &text::fold_for_match(q.text()))
+            }
+        };
+        let evidence = Evidence {
+            coverage: best.coverage,
+            substantive: true,
+            clear,
+            whole,
+            places_missing,
+            detail_found,
+        };
+        Ok(grade::decide(&asked, scope, &evidence))
+    }
+
+    /// Whole-word marks of the question's words and their synonyms in `text`: an occurrence
+    /// counts only where a word of the passage begins and another ends (`bounds`), so a mark is
+    /// never inside another word; a single character only when the question word is one.
+    fn marks(&self, text: &str, bounds: &[usize], words: &[Weighted]) -> Vec<Range<usize>> {
+        let folded = text::fold_for_match(text);
+        // Byte offset in `text` of each character of `folded` (same characters, maybe other
+        // widths), and one past the end.
+        let mut to_text: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+        to_text.push(text.len());
+        let folded_index: HashMap<usize, usize> = folded
+            .char_indices()
+            .map(|(b, _)| b)
+            .chain([folded.len()])
+            .enumerate()
+            .map(|(ci, b)| (b, ci))
+            .collect();
+        let mut forms: Vec<&str> = Vec::new();
+        for w in words {
+            let single = w.word.text.chars().count() == 1;
+            for f in std::iter::once(&w.word.text).chain(&w.word.synonyms) {
+                if (single || f.chars().count() >= 2) && !forms.contains(&f.as_str()) {
+                    forms.push(f);
+                }
+            }
+        }
+        // Longest first, so a longer word wins where two overlap.
+        forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+        let mut marks: Vec<Range<usize>> = Vec::new();
+        for form in forms {
+            for (b, m) in folded.match_indices(form) {
+                let (Some(&cs), Some(&ce)) =
+                    (folded_index.get(&b), folded_index.get(&(b + m.len())))
+                else {
+                    continue;
+                };
+                let range = to_text[cs]..to_text[ce];
+                let whole = bounds.binary_search(&range.start).is_ok()
+                    && bounds.binary_search(&range.end).is_ok();
+                if whole
+                    && !marks
+                        .iter()
+                        .any(|r| r.start < range.end && range.start < r.end)
+                {
+                    marks.push(range);
+                }
+            }
+        }
+        marks.sort_by_key(|r| r.start);
+        // Words marked side by side read as one mark.
+        let mut merged: Vec<Range<usize>> = Vec::with_capacity(marks.len());
+        for m in marks {
+            match merged.last_mut() {
+                Some(last) if last.end == m.start => last.end = m.end,
+                _ => merged.push(m),
+            }
+        }
+        merged
     }
 
     /// A passage by its id, with the passages before and after it in its document.
@@ -324,13 +557,23 @@ impl Engine {
             .transpose()
     }
 
+    /// Weighs each word by how specific it is; a word the reports never use falls back to its
+    /// parts or, failing those, its characters, and weighs less.
     fn weigh(
         &self,
         searcher: &Searcher,
         words: Vec<QueryWord>,
+        tagged: &[(String, String)],
     ) -> Result<Vec<Weighted>, SearchError> {
+        let tag_of = |w: &str| {
+            tagged
+                .iter()
+                .find(|(t, _)| t == w)
+                .map_or("x", |(_, tag)| tag.as_str())
+        };
         let n = searcher.num_docs() as f32;
         let df = |w: &str| searcher.doc_freq(&Term::from_field_text(self.fields.text, w));
+        let idf = |df: u64| (1.0 + (n - df as f32 + 0.5) / (df as f32 + 0.5)).ln();
         let mut out = Vec::with_capacity(words.len());
         for word in words {
             // How specific the concept is: the commonest of the forms that would count as found.
@@ -338,24 +581,45 @@ impl Engine {
             for s in &word.synonyms {
                 best = best.max(df(s)?);
             }
-            if best == 0 && !word.parts.is_empty() {
+            let mut unknown = false;
+            if best == 0 {
                 let mut min_part = u64::MAX;
                 for p in &word.parts {
                     min_part = min_part.min(df(p)?);
                 }
-                best = min_part;
+                unknown = min_part == 0 || min_part == u64::MAX;
+                best = if unknown { 0 } else { min_part };
             }
-            let idf = (1.0 + (n - best as f32 + 0.5) / (best as f32 + 0.5)).ln();
+            let specific = idf(best);
             // Single characters say little on their own; longer words are more specific.
             let chars = word.text.chars().count();
-            let weight = if chars == 1 {
-                idf * 0.5
+            let mut weight = if chars == 1 {
+                specific * 0.5
             } else {
-                idf * (1.0 + 0.25 * (chars.clamp(2, 6) - 2) as f32)
+                specific * (1.0 + 0.25 * (chars.clamp(2, 6) - 2) as f32)
             };
+            let tag = tag_of(&word.text);
+            let mut fallback = Vec::new();
+            if unknown {
+                // A thing the reports never name (护照, 红烧肉) is what the question is about and
+                // keeps its weight; an unknown way of describing (坑坑洼洼, 锈了) weighs little.
+                if !tag.starts_with('n') {
+                    weight *= UNKNOWN_WEIGHT;
+                }
+                for c in &word.chars {
+                    if df(c)? > 0 {
+                        fallback.push(c.clone());
+                    }
+                }
+            }
+            let bare_place = tag == "ns" && chars <= 2;
+            let topic = chars >= 2 && !bare_place && !self.manifest.scope.area.contains(&word.text);
             out.push(Weighted {
                 word,
                 weight: weight.max(0.05),
+                idf: if unknown { 0.0 } else { specific },
+                chars: fallback,
+                topic,
             });
         }
         Ok(out)
@@ -380,11 +644,23 @@ impl Engine {
                 add(self.fields.text, s, SYNONYM_BOOST);
                 add(self.fields.context, s, CONTEXT_BOOST * SYNONYM_BOOST);
             }
+            for c in &w.chars {
+                add(self.fields.text, c, CHAR_BOOST);
+            }
         }
         BooleanQuery::new(clauses)
     }
 
     fn load(&self, searcher: &Searcher, addr: DocAddress) -> Result<Passage, SearchError> {
+        Ok(self.load_with_bounds(searcher, addr)?.0)
+    }
+
+    /// A stored passage and its word boundaries.
+    fn load_with_bounds(
+        &self,
+        searcher: &Searcher,
+        addr: DocAddress,
+    ) -> Result<(Passage, Vec<usize>), SearchError> {
         let doc: TantivyDocument = searcher.doc(addr)?;
         let f = &self.fields;
         let s = |field| {
@@ -393,7 +669,12 @@ impl Engine {
                 .unwrap_or_default()
                 .to_owned()
         };
-        Ok(Passage {
+        let bounds = doc
+            .get_first(f.bounds)
+            .and_then(|v| v.as_bytes())
+            .map(decode_bounds)
+            .unwrap_or_default();
+        let passage = Passage {
             id: s(f.id),
             doc_id: s(f.doc_id),
             title: s(f.title),
@@ -406,46 +687,70 @@ impl Engine {
                 .and_then(|v| v.as_u64())
                 .unwrap_or_default(),
             text: s(f.text),
-        })
+        };
+        Ok((passage, bounds))
     }
 }
 
-/// How much of `word` the passage holds (0..=1), and the forms found, to be marked.
-fn credit(word: &QueryWord, passage: &str, context: &str) -> (f32, Vec<String>) {
-    if passage.contains(&word.text) {
-        return (1.0, vec![word.text.clone()]);
+/// The sentences of `text` that hold a mark (all of it when nothing is marked).
+fn sentences_around(text: &str, marks: &[Range<usize>]) -> String {
+    if marks.is_empty() {
+        return text.to_owned();
     }
-    let found_syn: Vec<String> = word
-        .synonyms
-        .iter()
-        .filter(|s| passage.contains(String::as_str(s)))
-        .cloned()
-        .collect();
-    if !found_syn.is_empty() {
-        return (0.8, found_syn);
-    }
-    if !word.parts.is_empty() {
-        let found: Vec<String> = word
-            .parts
-            .iter()
-            .filter(|p| passage.contains(String::as_str(p)))
-            .cloned()
-            .collect();
-        if !found.is_empty() {
-            let share = found.len() as f32 / word.parts.len() as f32;
-            // All parts present is nearly the word; some parts is a weaker hint.
-            return (if share >= 1.0 { 0.9 } else { 0.4 * share }, found);
+    text::sentences(text)
+        .filter(|s| marks.iter().any(|m| m.start < s.end && s.start < m.end))
+        .map(|s| &text[s])
+        .collect()
+}
+
+/// Which candidates hold which terms, read from the postings of each segment, each term once.
+struct Presence<'a> {
+    searcher: &'a Searcher,
+    addrs: &'a [DocAddress],
+    known: HashMap<(Field, String), Vec<bool>>,
+}
+
+impl<'a> Presence<'a> {
+    fn new(searcher: &'a Searcher, addrs: &'a [DocAddress]) -> Self {
+        Presence {
+            searcher,
+            addrs,
+            known: HashMap::new(),
         }
     }
-    if context.contains(&word.text)
-        || word
-            .synonyms
-            .iter()
-            .any(|s| context.contains(String::as_str(s)))
-    {
-        return (0.5, Vec::new());
+
+    /// Whether candidate `i` holds `text` in `field`.
+    fn has(&mut self, field: Field, text: &str, i: usize) -> Result<bool, SearchError> {
+        let key = (field, text.to_owned());
+        if let Some(v) = self.known.get(&key) {
+            return Ok(v[i]);
+        }
+        let term = Term::from_field_text(field, text);
+        let mut found = vec![false; self.addrs.len()];
+        // Postings are read forward only: visit each segment's candidates in doc order.
+        let mut order: Vec<usize> = (0..self.addrs.len()).collect();
+        order.sort_by_key(|&k| self.addrs[k]);
+        let mut segment = None;
+        let mut postings = None;
+        for k in order {
+            let addr = self.addrs[k];
+            if segment != Some(addr.segment_ord) {
+                segment = Some(addr.segment_ord);
+                let reader = self.searcher.segment_reader(addr.segment_ord);
+                postings = reader
+                    .inverted_index(field)?
+                    .read_postings(&term, IndexRecordOption::Basic)?;
+            }
+            if let Some(p) = postings.as_mut()
+                && p.doc() <= addr.doc_id
+            {
+                found[k] = p.seek(addr.doc_id) == addr.doc_id;
+            }
+        }
+        let answer = found[i];
+        self.known.insert(key, found);
+        Ok(answer)
     }
-    (0.0, Vec::new())
 }
 
 /// The engine in use, swappable while questions are being answered: a reader clones the `Arc`

@@ -108,6 +108,13 @@ pub enum AskError {
 /// The one answer path: the results `offset..offset + size` for the citizen's raw text.
 pub fn ask(engine: &dyn Retrieve, raw: &str, offset: usize, size: usize) -> Result<Page, AskError> {
     let question = Question::parse(raw)?;
+    if let Some(kind) = crate::grade::small_talk(question.text()) {
+        let answer = Answer::small_talk(question.raw(), kind, engine.scope());
+        return Ok(Page {
+            answer,
+            more: false,
+        });
+    }
     let size = size.clamp(1, MAX_PAGE);
     // One more than shown tells whether another page exists.
     let hits = engine.search_from(&question, offset, size + 1)?;

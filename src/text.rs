@@ -28,6 +28,33 @@ pub fn normalize(input: &str) -> String {
     out
 }
 
+/// A paragraph as people read it, in the report's own characters: the line breaks of the
+/// file's layout are joined (with nothing between two non-ASCII characters, such as Chinese
+/// text, and with one space elsewhere), other runs of whitespace become one space, control and
+/// invisible characters go, and the ends are trimmed. Punctuation and width stay as written.
+pub fn display(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    // A pending run of whitespace, and whether it held a line break.
+    let mut pending: Option<bool> = None;
+    for c in input.chars() {
+        if c.is_whitespace() {
+            let newline = matches!(c, '\n' | '\r');
+            pending = Some(pending.unwrap_or(false) || newline);
+            continue;
+        }
+        if c.is_control() || is_invisible(c) {
+            continue;
+        }
+        if let (Some(newline), Some(prev)) = (pending.take(), out.chars().next_back())
+            && !(newline && !prev.is_ascii() && !c.is_ascii())
+        {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Folds one full-width character (U+FF01..U+FF5E, and the ideographic space) to half-width.
 pub fn fold_width(c: char) -> char {
     match c {
@@ -78,6 +105,42 @@ fn is_invisible(c: char) -> bool {
     matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{202A}'..='\u{202E}')
 }
 
+/// Byte ranges of the sentences of `text`: each ends after 。！？；!?; (and any closing quotes
+/// or brackets right after it) or at a line break; the last one at the end of the text.
+pub fn sentences(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let mut start = 0;
+    let mut chars = text.char_indices().peekable();
+    std::iter::from_fn(move || {
+        while let Some((i, c)) = chars.next() {
+            let end_here = matches!(c, '。' | '！' | '？' | '；' | '!' | '?' | ';' | '\n');
+            if !end_here {
+                continue;
+            }
+            let mut end = i + c.len_utf8();
+            while let Some(&(j, q)) = chars.peek() {
+                if !matches!(q, '”' | '’' | '」' | '』' | '）' | ')' | '"' | '\'') {
+                    break;
+                }
+                end = j + q.len_utf8();
+                chars.next();
+            }
+            let s = start..end;
+            start = end;
+            if !text[s.clone()].trim().is_empty() {
+                return Some(s);
+            }
+        }
+        if start < text.len() {
+            let s = start..text.len();
+            start = text.len();
+            if !text[s.clone()].trim().is_empty() {
+                return Some(s);
+            }
+        }
+        None
+    })
+}
+
 /// The first `max` characters of `text`, on a character boundary.
 pub fn truncate_chars(text: &str, max: usize) -> &str {
     match text.char_indices().nth(max) {
@@ -111,6 +174,36 @@ mod tests {
         let folded = fold_for_match(written);
         assert_eq!(folded, "购房补贴,gdp增长");
         assert_eq!(folded.chars().count(), written.chars().count());
+    }
+
+    #[test]
+    fn display_text_keeps_the_reports_characters() {
+        let cases = [
+            (
+                "全区经济增长６．５％，\n规模以上工业",
+                "全区经济增长６．５％，规模以上工业",
+            ),
+            (
+                "  凝心聚力谋发展 奋勇争先谱新篇 ",
+                "凝心聚力谋发展 奋勇争先谱新篇",
+            ),
+            ("GDP\ntarget  2024", "GDP target 2024"),
+            ("零\u{200B}宽", "零宽"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(display(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn sentences_end_at_their_punctuation_and_quotes() {
+        let t = "他说：“好。”然后走了！还有吗？没有；结束";
+        let got: Vec<&str> = sentences(t).map(|r| &t[r]).collect();
+        assert_eq!(
+            got,
+            vec!["他说：“好。”", "然后走了！", "还有吗？", "没有；", "结束"]
+        );
+        assert_eq!(sentences("").count(), 0);
     }
 
     #[test]

@@ -21,116 +21,282 @@ use crate::text;
 /// Name under which the tokenizer is registered with tantivy.
 pub const TOKENIZER_NAME: &str = "lianghui_jieba";
 
-/// Words of a question that say how it is asked, not what it is about.
+/// Words of a question that say how it is asked, not what it is about: question words,
+/// particles, pronouns, light verbs and adverbs, in standard Chinese and in the everyday and
+/// Henan speech residents type (俺, 咱, 咋, 啥, 中不中). Grouped by what they do; a word that
+/// carries a topic (上学, 找工作) is never here, only its light parts (上, 找) are.
 const FILLERS: &[&str] = &[
+    // Question words and question frames.
     "什么",
+    "啥",
+    "啥样",
     "多少",
+    "几",
+    "几个",
     "怎么",
     "怎么样",
     "怎样",
+    "怎么办",
+    "怎么回事",
     "如何",
-    "吗",
-    "呢",
-    "吧",
-    "啊",
-    "呀",
+    "如何做",
+    "咋",
+    "咋样",
+    "咋办",
+    "咋整",
+    "咋弄",
+    "咋回事",
+    "么样",
+    "为啥",
+    "为什么",
+    "凭啥",
+    "干啥",
+    "干嘛",
     "哪些",
     "哪个",
     "哪里",
     "哪儿",
     "哪",
-    "几",
-    "几个",
-    "是",
+    "哪家",
+    "哪方面",
+    "谁",
+    "有哪些",
+    "什么样",
+    "多大",
+    "是多少",
+    "多少个",
+    "有多少",
+    "是不是",
+    "是否",
+    "能不能",
+    "不能",
+    "会不会",
+    "有没有",
+    "管不管",
+    "不管",
+    "行不行",
+    "可不可以",
+    "搞不搞",
+    "给不给",
+    "中不中",
+    "吗?",
+    // Particles.
+    "吗",
+    "呢",
+    "吧",
+    "啊",
+    "呀",
+    "嘛",
+    "哦",
+    "哈",
+    "呗",
+    "啦",
+    "咧",
+    "么",
+    "哇",
     "的",
     "了",
-    "有",
-    "有没有",
-    "没有",
-    "会",
-    "要",
-    "请问",
-    "请",
+    "着",
+    "过",
+    "地",
+    "得",
+    "之",
+    "其",
+    // Pronouns, demonstratives and vague quantities.
+    "区里",
+    "咱区",
+    "本区",
+    "我区",
     "我",
     "我们",
     "你",
     "你们",
+    "您",
+    "他",
+    "她",
     "他们",
-    "想",
-    "想知道",
-    "知道",
-    "问",
-    "问问",
-    "一下",
-    "关于",
+    "俺",
+    "俺们",
+    "俺家",
+    "咱",
+    "咱们",
+    "咱家",
+    "人家",
+    "大家",
+    "自己",
+    "这",
+    "那",
     "这个",
     "那个",
     "这些",
     "那些",
+    "这样",
+    "那样",
+    "这么",
+    "那么",
+    "这儿",
+    "那儿",
+    "这边",
+    "那边",
+    "这里",
+    "那里",
+    "这回",
+    "这次",
+    "这块",
+    "那块",
+    "这事",
+    "那事",
+    "那条",
+    "这条",
+    "身边",
+    "家里",
+    "该",
+    "些",
+    "一些",
+    "好些",
+    "好多",
+    "点",
+    "一点",
+    "一下",
+    "一下子",
+    "一样",
+    "一块",
+    "一起",
+    "个",
+    "等",
+    "等等",
+    "什么的",
+    // Light verbs and modal verbs.
+    "是",
+    "有",
+    "在",
+    "会",
+    "要",
+    "想",
     "能",
-    "能不能",
     "可以",
-    "么",
-    "是否",
+    "应该",
+    "需要",
+    "准备",
+    "打算",
+    "计划",
+    "给",
+    "让",
+    "把",
+    "被",
+    "叫",
+    "搞",
+    "弄",
+    "整",
+    "干",
+    "做",
+    "用",
+    "去",
+    "来",
+    "到",
+    "回来",
+    "上",
+    "下",
+    "说",
+    "问",
+    "问问",
+    "请",
+    "请问",
+    "告诉",
+    "知道",
+    "想知道",
+    "觉得",
+    "听说",
+    "据说",
+    "介绍",
+    "讲讲",
+    "说说",
+    "看",
+    "看看",
+    "帮",
+    "帮忙",
+    "帮帮",
+    "管",
+    "管管",
+    "找",
+    // Adverbs.
+    "不",
+    "没",
+    "没有",
+    "别",
     "还",
     "都",
+    "也",
+    "就",
+    "又",
+    "再",
+    "才",
+    "老",
+    "总",
+    "总是",
+    "一直",
+    "已经",
+    "到底",
+    "究竟",
+    "真的",
+    "真",
+    "确实",
+    "好像",
+    "平常",
+    "平时",
+    "往后",
+    "以后",
+    "今后",
+    "现在",
+    "目前",
+    "最近",
+    "今年",
+    "今年度",
+    "马上",
+    "赶紧",
+    "太",
+    "挺",
+    "很",
+    "非常",
+    "特别",
+    "多",
+    "好",
+    "大",
+    "新",
+    "主要",
+    "具体",
+    "一些",
+    "关于",
+    "相关",
+    "方面",
+    "情况",
+    "措施",
+    // Function words.
     "和",
     "与",
     "及",
     "或者",
     "或",
-    "在",
     "对",
-    "就",
-    "也",
-    "又",
-    "被",
-    "把",
-    "给",
-    "让",
-    "吗?",
-    "啥",
-    "咋",
-    "咋样",
-    "么样",
-    "是不是",
-    "有哪些",
-    "什么样",
-    "多大",
-    "怎么办",
-    "情况",
-    "具体",
-    "到底",
-    "一些",
-    "哪家",
-    "为啥",
-    "为什么",
-    "呗",
-    "嘛",
-    "哦",
-    "些",
-    "个",
-    "等",
-    "之",
-    "其",
-    "该",
-    "这",
-    "那",
-    "说",
-    "听说",
-    "是多少",
-    "多少个",
-    "有多少",
-    "谁",
-    "告诉",
-    "介绍",
-    "讲讲",
-    "说说",
-    "打算",
-    "计划",
-    "措施",
-    "方面",
-    "相关",
+    "从",
+    "向",
+    "为",
+    "以",
+    "后",
+    "前",
+    "跟",
+    // Generic nouns of a question.
+    "人",
+    "有人",
+    "没人",
+    "事",
+    "事儿",
+    "事情",
+    "东西",
+    "时候",
+    "地方",
+    "办法",
+    // English.
     "the",
     "a",
     "an",
@@ -141,36 +307,6 @@ const FILLERS: &[&str] = &[
     "on",
     "to",
     "and",
-    "后",
-    "前",
-    "做",
-    "用",
-    "新",
-    "去",
-    "来",
-    "到",
-    "过",
-    "着",
-    "得",
-    "多",
-    "从",
-    "向",
-    "为",
-    "以",
-    "现在",
-    "目前",
-    "今年",
-    "今年度",
-    "最近",
-    "一直",
-    "已经",
-    "准备",
-    "应该",
-    "需要",
-    "主要",
-    "哪方面",
-    "怎么回事",
-    "如何做",
     "what",
     "how",
     "who",
@@ -183,6 +319,10 @@ const FILLERS: &[&str] = &[
     "did",
     "i",
     "you",
+    "s",
+    "my",
+    "can",
+    "me",
 ];
 
 /// Units after a number that make a searchable whole with it ("6.5%", "450套").
@@ -309,6 +449,8 @@ pub struct QueryWord {
     /// Shorter words inside it that the index also holds (search mode).
     pub parts: Vec<String>,
     pub synonyms: Vec<String>,
+    /// Its Chinese characters, the last resort for a word the reports never use.
+    pub chars: Vec<String>,
 }
 
 /// The shared analysis state: the dictionary-loaded jieba and the synonyms.
@@ -377,14 +519,62 @@ impl Analyzer {
         }
     }
 
-    /// Index-side tokens (search mode) of already normalised text.
+    /// Index-side tokens (search mode) of text as written.
     pub fn index_terms(&self, text: &str) -> Vec<Term> {
         self.terms(text, true)
     }
 
-    /// Words of already normalised text in precise mode (no overlapping parts).
+    /// Words of text as written, in precise mode (no overlapping parts).
     pub fn words(&self, text: &str) -> Vec<Term> {
         self.terms(text, false)
+    }
+
+    /// Words of text as written with their part-of-speech tags (jieba's: `ns` a place, `nr` a
+    /// person, `m` a number, …); offsets point into `input`.
+    pub fn tagged(&self, input: &str) -> Vec<(Term, String)> {
+        let folded = text::fold_for_match(input);
+        let mut offsets: Vec<usize> = input.char_indices().map(|(i, _)| i).collect();
+        offsets.push(input.len());
+        let at = |char_index: usize| offsets[char_index.min(offsets.len() - 1)];
+        let mut out = Vec::new();
+        for tag in self.jieba.tag(&folded, true) {
+            let (start, end) = (at(tag.start), at(tag.end));
+            if tag.word.chars().any(char::is_alphanumeric) {
+                let term = Term {
+                    text: tag.word.to_owned(),
+                    start,
+                    end,
+                };
+                out.push((term, tag.tag.to_owned()));
+            }
+        }
+        out
+    }
+
+    /// Precise-mode tokens of folded text. HMM keeps numbers such as 6.5% whole, but also glues
+    /// a question's verbs into new words no passage holds (要建, 哪开): such unknown Chinese
+    /// words are cut again without it.
+    fn cut_precise<'a>(&self, folded: &'a str) -> Vec<jieba_rs::Token<'a>> {
+        let mut out = Vec::new();
+        for tok in self.jieba.cut(folded, true) {
+            let unknown = tok.word.chars().count() > 1
+                && tok.word.chars().all(text::is_cjk)
+                && !self.jieba.has_word(tok.word);
+            if !unknown {
+                out.push(tok);
+                continue;
+            }
+            for sub in self.jieba.cut(tok.word, false) {
+                out.push(jieba_rs::Token {
+                    word: &folded[tok.byte_start + sub.byte_start..tok.byte_start + sub.byte_end],
+                    start: tok.start + sub.start,
+                    end: tok.start + sub.end,
+                    byte_start: tok.byte_start + sub.byte_start,
+                    byte_end: tok.byte_start + sub.byte_end,
+                });
+            }
+        }
+        out
     }
 
     /// Analyses text in search mode (index side, with HMM for unknown words) or precise mode
@@ -394,36 +584,16 @@ impl Analyzer {
         if input.is_empty() {
             return Vec::new();
         }
-        let simplified = text::to_simplified(input);
+        // Folded character for character (half-width, Simplified, lower case): jieba sees one
+        // form of every text, and its character positions are positions in `input`.
+        let simplified = text::fold_for_match(input);
         // Byte offset in `input` of every character, and one past the end.
         let mut offsets: Vec<usize> = input.char_indices().map(|(i, _)| i).collect();
         offsets.push(input.len());
         let raw = if search_mode {
             self.jieba.cut_for_search(&simplified, true)
         } else {
-            // HMM keeps numbers such as 6.5% whole, but also glues a question's verbs into new
-            // words no passage holds (要建, 哪开): re-cut such unknown Chinese words without it.
-            let mut out = Vec::new();
-            for tok in self.jieba.cut(&simplified, true) {
-                let unknown = tok.word.chars().count() > 1
-                    && tok.word.chars().all(text::is_cjk)
-                    && !self.jieba.has_word(tok.word);
-                if !unknown {
-                    out.push(tok);
-                    continue;
-                }
-                for sub in self.jieba.cut(tok.word, false) {
-                    out.push(jieba_rs::Token {
-                        word: &simplified
-                            [tok.byte_start + sub.byte_start..tok.byte_start + sub.byte_end],
-                        start: tok.start + sub.start,
-                        end: tok.start + sub.end,
-                        byte_start: tok.byte_start + sub.byte_start,
-                        byte_end: tok.byte_start + sub.byte_end,
-                    });
-                }
-            }
-            out
+            self.cut_precise(&simplified)
         };
         let mut terms: Vec<Term> = Vec::with_capacity(raw.len() + 4);
         for (n, tok) in raw.iter().enumerate() {
@@ -431,10 +601,10 @@ impl Analyzer {
             if !word.chars().any(char::is_alphanumeric) {
                 continue;
             }
-            let start = offsets[tok.start.min(offsets.len() - 1)];
-            let end = offsets[tok.end.min(offsets.len() - 1)];
+            let at = |char_index: usize| offsets[char_index.min(offsets.len() - 1)];
+            let (start, end) = (at(tok.start), at(tok.end));
             terms.push(Term {
-                text: word.to_lowercase(),
+                text: word.to_owned(),
                 start,
                 end,
             });
@@ -447,10 +617,11 @@ impl Analyzer {
                 && is_number(&word[..digits])
                 && is_unit(&word[digits..])
             {
+                // Digits and '.' are ASCII after folding: bytes are characters.
                 terms.push(Term {
                     text: word[..digits].to_owned(),
                     start,
-                    end: start + digits,
+                    end: at(tok.start + digits),
                 });
             }
             // A number and its unit are also one term: "6.5" + "%" -> "6.5%".
@@ -459,11 +630,10 @@ impl Analyzer {
                 && next.start == tok.end
                 && is_unit(next.word)
             {
-                let end = offsets[next.end.min(offsets.len() - 1)];
                 terms.push(Term {
                     text: format!("{}{}", word, next.word),
                     start,
-                    end,
+                    end: at(next.end),
                 });
             }
         }
@@ -493,10 +663,21 @@ impl Analyzer {
                 Vec::new()
             };
             let synonyms = self.synonyms.of(&term.text).to_vec();
+            let chars = if term.text.chars().count() > 1 {
+                term.text
+                    .chars()
+                    .filter(|c| text::is_cjk(*c))
+                    .map(String::from)
+                    .filter(|c| !is_filler(c))
+                    .collect()
+            } else {
+                Vec::new()
+            };
             out.push(QueryWord {
                 text: term.text,
                 parts,
                 synonyms,
+                chars,
             });
         }
         out

@@ -1,6 +1,7 @@
 //! The knowledge service: the one answer path, with a search fault injected behind the
 //! engine's seam, and pages.
 
+use lianghui_bot::knowledge::Scope;
 use lianghui_bot::search::{Hits, Question, Retrieve, SearchError};
 use lianghui_bot::service::{AskError, ask};
 
@@ -12,6 +13,14 @@ impl Retrieve for Broken {
         Err(SearchError::Tantivy(tantivy::TantivyError::SystemError(
             "injected: the index is unreadable".into(),
         )))
+    }
+
+    fn scope(&self) -> &Scope {
+        static SCOPE: Scope = Scope {
+            area: Vec::new(),
+            years: Vec::new(),
+        };
+        &SCOPE
     }
 }
 

@@ -144,7 +144,7 @@ async fn citizens_get_sourced_answers_and_helpful_replies() {
     api.group_text(-500, 109, &format!("@{BOT_USERNAME} 一岗一房"));
     let group = api.wait_sent(-500, 2).await;
     assert!(
-        has(&group, "人才公寓450套") && has(&group, "一岗一房"),
+        has(&group, "人才公寓</b>450套") && has(&group, "一岗一房"),
         "{group:?}"
     );
 
