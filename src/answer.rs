@@ -51,6 +51,9 @@ pub struct Answer {
     pub scope: Scope,
     /// Set when the message was small talk rather than a question.
     pub small_talk: Option<SmallTalk>,
+    /// Share of the question's weighted words the best passage holds (0..=1), also when it was
+    /// too little to answer.
+    pub coverage: f32,
 }
 
 impl Answer {
@@ -77,6 +80,7 @@ impl Answer {
             grade,
             scope: hits.scope.clone(),
             small_talk: None,
+            coverage: hits.best_coverage,
         }
     }
 
@@ -88,6 +92,7 @@ impl Answer {
             grade: Grade::none(),
             scope: scope.clone(),
             small_talk: Some(kind),
+            coverage: 0.0,
         }
     }
 

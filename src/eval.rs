@@ -78,6 +78,8 @@ pub struct Outcome {
     pub tier: Match,
     /// The reasons a `related` answer gave, as text.
     pub reasons: String,
+    /// How much of the question the best passage covers.
+    pub coverage: f32,
 }
 
 /// Figures for the questions of one kind (or all of them).
@@ -226,6 +228,7 @@ pub fn run(engine: &dyn Retrieve, cases: &[Case], k: usize) -> (Report, Vec<Outc
     let mut outcomes = Vec::with_capacity(cases.len());
     for case in cases {
         let page = service::ask(engine, &case.question, 0, k).ok();
+        let coverage = page.as_ref().map_or(0.0, |p| p.answer.coverage);
         let (rank, tier, reasons) = match page {
             Some(p) => {
                 let rank = p.answer.items.iter().position(|item| {
@@ -248,6 +251,7 @@ pub fn run(engine: &dyn Retrieve, cases: &[Case], k: usize) -> (Report, Vec<Outc
             rank,
             tier,
             reasons,
+            coverage,
         });
     }
     let mut report = Report {

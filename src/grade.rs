@@ -101,6 +101,13 @@ const CUES: &[(Detail, &[&str])] = &[
             "气费",
             "多钱",
             "贵不贵",
+            "补多少",
+            "赔多少",
+            "补偿多少",
+            "赔偿多少",
+            "发多少",
+            "给多少",
+            "贷多少",
         ],
     ),
     (
@@ -275,13 +282,13 @@ fn years_in(text: &str) -> Vec<i32> {
 }
 
 /// Whether `window` (the sentences around the matched words, folded) holds the detail.
-/// `tagged` are the window's tagged words, needed for places and persons; `question` the
-/// folded question, whose own words do not count as the detail.
+/// `tagged` are the window's tagged words, needed for places and persons; words in `known`
+/// (the folded question, the area's own names) do not count as the detail.
 pub fn holds_detail(
     detail: Detail,
     window: &str,
     tagged: &[(String, String)],
-    question: &str,
+    known: &str,
 ) -> bool {
     match detail {
         Detail::Amount => numbers(window).any(|(_, unit)| {
@@ -309,17 +316,20 @@ pub fn holds_detail(
                 .any(|w| window.contains(w))
         }
         Detail::Place => tagged.iter().any(|(w, tag)| {
-            let placeish = tag == "ns"
+            // A named place of three characters or more, or a venue or road. A country, province
+            // or city (中华人民共和国, 河南, 安阳市) says where something belongs, not where it is.
+            let region = names_an_area(w) || w.ends_with('国') || w.chars().count() < 3;
+            let placeish = (tag == "ns" && !region)
                 || [
                     "路", "街", "大道", "广场", "村", "镇", "乡", "社区", "小区", "公园", "宾馆",
                     "大厦",
                 ]
                 .iter()
                 .any(|s| w.ends_with(s) && w.chars().count() >= 3);
-            placeish && !question.contains(w.as_str())
+            placeish && !known.contains(w.as_str())
         }),
         Detail::Person => tagged.iter().any(|(w, tag)| {
-            tag.starts_with("nr") && w.chars().count() >= 2 && !question.contains(w.as_str())
+            tag.starts_with("nr") && w.chars().count() >= 2 && !known.contains(w.as_str())
         }),
     }
 }

@@ -25,6 +25,8 @@ use crate::tokenizer::{Analyzer, TOKENIZER_NAME};
 /// Bumped whenever tokenisation or the schema changes, so old indexes are rebuilt.
 pub const ANALYSIS_VERSION: u32 = 2;
 const MANIFEST_FILE: &str = "manifest.json";
+/// Size of a compressed block of the document store.
+const DOCSTORE_BLOCK_BYTES: usize = 4096;
 const CURRENT_FILE: &str = "CURRENT";
 
 #[derive(Debug, thiserror::Error)]
@@ -288,47 +290,7 @@ pub fn build_into(
         .map_or(0, |d| d.subsec_nanos());
     let tmp = root.join(format!(".build-{}-{nanos}", std::process::id()));
     std::fs::create_dir_all(&tmp).map_err(io_err(&tmp))?;
-    let result = (|| {
-        let (schema, f) = Fields::schema();
-        let index = Index::create_in_dir(&tmp, schema)?;
-        index
-            .tokenizers()
-            .register(TOKENIZER_NAME, analyzer.tokenizer());
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .clamp(1, 4);
-        let mut writer: IndexWriter =
-            index.writer_with_num_threads(threads, 60_000_000 * threads)?;
-        for (n, p) in passages.iter().enumerate() {
-            let mut doc = TantivyDocument::default();
-            doc.add_text(f.id, &p.id);
-            doc.add_text(f.doc_id, &p.doc_id);
-            doc.add_text(f.title, &p.title);
-            doc.add_text(f.section, &p.section);
-            doc.add_text(f.meeting, &p.meeting);
-            doc.add_text(f.body, &p.body);
-            doc.add_text(f.dates, &p.dates);
-            doc.add_u64(f.ord, p.ord);
-            doc.add_text(f.context, format!("{} {}", p.title, p.section));
-            doc.add_text(f.text, &p.text);
-            doc.add_bytes(f.bounds, &encode_bounds(&analyzer.words(&p.text)));
-            writer.add_document(doc)?;
-            if n % 1000 == 0 {
-                progress(n, passages.len());
-            }
-        }
-        writer.commit()?;
-        writer.wait_merging_threads()?;
-        progress(passages.len(), passages.len());
-        manifest.build_millis = started.elapsed().as_millis() as u64;
-        let path = tmp.join(MANIFEST_FILE);
-        let json = serde_json::to_vec_pretty(&manifest).map_err(|source| IndexError::Manifest {
-            path: path.clone(),
-            source,
-        })?;
-        std::fs::write(&path, json).map_err(io_err(&path))?;
-        Ok::<(), IndexError>(())
-    })();
+    let result = write_index(&tmp, passages, &mut manifest, analyzer, progress, started);
     if let Err(e) = result {
         let _ = std::fs::remove_dir_all(&tmp);
         return Err(e);
@@ -345,6 +307,68 @@ pub fn build_into(
         }
     }
     Ok(dir)
+}
+
+/// Writes the index of `passages` and its manifest into the empty folder `dir`.
+fn write_index(
+    dir: &Path,
+    passages: &[Passage],
+    manifest: &mut Manifest,
+    analyzer: &Analyzer,
+    progress: &dyn Fn(usize, usize),
+    started: Instant,
+) -> Result<(), IndexError> {
+    let (schema, f) = Fields::schema();
+    // Small doc store blocks: an answer loads a few passages at random, and each load
+    // decompresses one block.
+    let settings = tantivy::IndexSettings {
+        docstore_blocksize: DOCSTORE_BLOCK_BYTES,
+        ..tantivy::IndexSettings::default()
+    };
+    let index = Index::builder()
+        .schema(schema)
+        .settings(settings)
+        .create_in_dir(dir)?;
+    index
+        .tokenizers()
+        .register(TOKENIZER_NAME, analyzer.tokenizer());
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4);
+    let mut writer: IndexWriter = index.writer_with_num_threads(threads, 60_000_000 * threads)?;
+    for (n, p) in passages.iter().enumerate() {
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.id, &p.id);
+        doc.add_text(f.doc_id, &p.doc_id);
+        doc.add_text(f.title, &p.title);
+        doc.add_text(f.section, &p.section);
+        doc.add_text(f.meeting, &p.meeting);
+        doc.add_text(f.body, &p.body);
+        doc.add_text(f.dates, &p.dates);
+        doc.add_u64(f.ord, p.ord);
+        doc.add_text(f.context, format!("{} {}", p.title, p.section));
+        doc.add_text(f.text, &p.text);
+        doc.add_bytes(f.bounds, &encode_bounds(&analyzer.words(&p.text)));
+        writer.add_document(doc)?;
+        if n % 1000 == 0 {
+            progress(n, passages.len());
+        }
+    }
+    writer.commit()?;
+    // One segment: every term of a question is then one lookup and one posting list.
+    let segments = index.searchable_segment_ids()?;
+    if segments.len() > 1 {
+        writer.merge(&segments).wait()?;
+    }
+    writer.wait_merging_threads()?;
+    progress(passages.len(), passages.len());
+    manifest.build_millis = started.elapsed().as_millis() as u64;
+    let path = dir.join(MANIFEST_FILE);
+    let json = serde_json::to_vec_pretty(&manifest).map_err(|source| IndexError::Manifest {
+        path: path.clone(),
+        source,
+    })?;
+    std::fs::write(&path, json).map_err(io_err(&path))
 }
 
 /// Word boundaries of a text (every word's start and end, byte offsets, ascending, each once)

@@ -713,6 +713,96 @@ fn read_previous(path: &Path) -> Result<Option<Vec<u8>>, KnowledgeError> {
     }
 }
 
+/// Why a synonym group from the chat cannot be added or removed.
+#[derive(Debug, thiserror::Error)]
+pub enum SynonymError {
+    #[error("a synonym group needs at least two different words")]
+    TooFew,
+    #[error("a synonym group holds at most {MAX_GROUP_WORDS} words")]
+    TooMany,
+    #[error("{0:?} is not a word (1 to {MAX_WORD_CHARS} letters, digits or Chinese characters)")]
+    BadWord(String),
+    #[error("this synonym group is already in {SYNONYMS_FILE}")]
+    Exists,
+    #[error("no synonym group with exactly these words in {SYNONYMS_FILE}")]
+    NotFound,
+    #[error(transparent)]
+    Io(#[from] KnowledgeError),
+}
+
+/// Most words in one synonym group added from the chat.
+pub const MAX_GROUP_WORDS: usize = 12;
+/// Longest word of a synonym group, in characters.
+pub const MAX_WORD_CHARS: usize = 20;
+/// The heading under which groups added from the chat are appended.
+const CHAT_GROUPS_HEADING: &str = "# == Added from the chat by admins ==";
+
+/// The words of a synonym group, checked: two to twelve different words, each of letters,
+/// digits or Chinese characters.
+pub fn synonym_group(line: &str) -> Result<Vec<String>, SynonymError> {
+    let mut words: Vec<String> = Vec::new();
+    for w in crate::text::synonym_words(line) {
+        let chars = w.chars().count();
+        if chars > MAX_WORD_CHARS || !w.chars().all(char::is_alphanumeric) {
+            return Err(SynonymError::BadWord(w));
+        }
+        if !words.contains(&w) {
+            words.push(w);
+        }
+    }
+    match words.len() {
+        0 | 1 => Err(SynonymError::TooFew),
+        n if n > MAX_GROUP_WORDS => Err(SynonymError::TooMany),
+        _ => Ok(words),
+    }
+}
+
+/// The same words in any order.
+fn same_group(line: &str, group: &[String]) -> bool {
+    let mut a = crate::text::synonym_words(line);
+    let mut b = group.to_vec();
+    a.sort();
+    a.dedup();
+    b.sort();
+    a == b
+}
+
+/// Appends `group` to the synonyms file (created if missing), under the heading for groups
+/// added from the chat.
+pub fn add_synonym_group(dir: &Path, group: &[String]) -> Result<FileChange, SynonymError> {
+    let path = dir.join(SYNONYMS_FILE);
+    let mut text = read_previous(&path)?
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    if text.lines().any(|l| same_group(l, group)) {
+        return Err(SynonymError::Exists);
+    }
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    if !text.lines().any(|l| l.trim() == CHAT_GROUPS_HEADING) {
+        text.push_str(&format!("\n{CHAT_GROUPS_HEADING}\n"));
+    }
+    text.push_str(&group.join(" "));
+    text.push('\n');
+    Ok(save_file(dir, SYNONYMS_FILE, text.as_bytes())?)
+}
+
+/// Removes the line holding exactly `group` (in any order) from the synonyms file.
+pub fn remove_synonym_group(dir: &Path, group: &[String]) -> Result<FileChange, SynonymError> {
+    let path = dir.join(SYNONYMS_FILE);
+    let text = read_previous(&path)?
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .ok_or(SynonymError::NotFound)?;
+    let kept: Vec<&str> = text.lines().filter(|l| !same_group(l, group)).collect();
+    if kept.len() == text.lines().count() {
+        return Err(SynonymError::NotFound);
+    }
+    let mut out = kept.join("\n");
+    out.push('\n');
+    Ok(save_file(dir, SYNONYMS_FILE, out.as_bytes())?)
+}
+
 /// Saves `bytes` as `name` in the knowledge folder, replacing any file of that name.
 pub fn save_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<FileChange, KnowledgeError> {
     let path = dir.join(name);
@@ -817,6 +907,45 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn synonym_groups_are_checked_added_and_removed() {
+        assert_eq!(
+            synonym_group("托儿所 托育，托位 托育").unwrap(),
+            vec!["托儿所", "托育", "托位"]
+        );
+        assert!(matches!(synonym_group("托育"), Err(SynonymError::TooFew)));
+        assert!(matches!(
+            synonym_group("托育 <b>"),
+            Err(SynonymError::BadWord(_))
+        ));
+        assert!(matches!(
+            synonym_group(&"词 ".repeat(3)),
+            Err(SynonymError::TooFew)
+        ));
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(SYNONYMS_FILE), "# 说明\n找工作 就业").unwrap();
+        let group = synonym_group("托儿所 托育").unwrap();
+        let change = add_synonym_group(dir.path(), &group).unwrap();
+        let text = std::fs::read_to_string(dir.path().join(SYNONYMS_FILE)).unwrap();
+        assert!(
+            text.starts_with("# 说明\n找工作 就业\n") && text.ends_with("托儿所 托育\n"),
+            "{text}"
+        );
+        assert!(matches!(
+            add_synonym_group(dir.path(), &group),
+            Err(SynonymError::Exists)
+        ));
+        let reversed = synonym_group("托育 托儿所").unwrap();
+        let _removed = remove_synonym_group(dir.path(), &reversed).unwrap();
+        let text = std::fs::read_to_string(dir.path().join(SYNONYMS_FILE)).unwrap();
+        assert!(!text.contains("托儿所"), "{text}");
+        assert!(matches!(
+            remove_synonym_group(dir.path(), &group),
+            Err(SynonymError::NotFound)
+        ));
+        drop(change);
     }
 
     #[test]

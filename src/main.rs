@@ -323,11 +323,12 @@ fn eval(settings: &Settings, file: &std::path::Path, verbose: bool) -> Result<Ex
                 .map(|w| w.text)
                 .collect();
             println!(
-                "{}\t{}\t{}\trank {}\t{}\t{}\t{}",
+                "{}\t{}\t{}\trank {}\tcoverage {:.2}\t{}\t{}\t{}",
                 o.case.id,
                 o.case.kind,
                 o.tier,
                 rank,
+                o.coverage,
                 o.reasons,
                 o.case.question,
                 words.join("/")

@@ -20,7 +20,7 @@ use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, DocSet, IndexReader, Searcher, TantivyDocument, Term};
 
-use crate::grade::{self, Asked, Evidence, Grade, Match};
+use crate::grade::{self, Asked, Detail, Evidence, Grade, Match};
 use crate::index::{Fields, IndexError, Manifest, OpenIndex, decode_bounds};
 use crate::knowledge::Scope;
 use crate::passages::Passage;
@@ -32,18 +32,28 @@ pub const MAX_QUESTION_CHARS: usize = 500;
 /// Most results one search returns, counting those skipped by an offset.
 pub const MAX_RESULTS: usize = 100;
 /// Candidates fetched from tantivy before re-ranking.
-const CANDIDATES: usize = 30;
+const CANDIDATES: usize = 12;
 /// Weight of a synonym relative to the word a citizen used, in the query.
 const SYNONYM_BOOST: f32 = 0.5;
 /// Weight of a part of a long word ("人才" of "人才公寓"), in the query.
 const PART_BOOST: f32 = 0.4;
 /// Weight of a single character of a word the reports never use, in the query.
 const CHAR_BOOST: f32 = 0.15;
+/// Share of the passages above which a helper term (a synonym, part or character) is left out
+/// of the retrieval query.
+const MAX_HELPER_SHARE: f32 = 0.02;
+/// Below this many passages no helper term is left out: a small knowledge base is cheap to
+/// search whole.
+const MIN_HELPER_CAP: u64 = 2_000;
 /// Weight of a match in the title or section path, in the query.
 const CONTEXT_BOOST: f32 = 0.3;
 /// Weight of a word the reports never use, relative to a known word as rare: it cannot be
 /// found, so it should not outweigh the words that can.
 const UNKNOWN_WEIGHT: f32 = 0.35;
+/// Leading candidates searched for the detail a question asks for.
+const DETAIL_CANDIDATES: usize = 5;
+/// Share of the best coverage a candidate needs to go first for holding the detail asked for.
+const DETAIL_COVERAGE: f32 = 0.75;
 /// How much better than the next passage the best one must score to be a direct answer.
 const CLEAR_MARGIN: f32 = 0.05;
 /// Below this coverage the best passage says nothing useful: the answer is `none`.
@@ -205,6 +215,41 @@ struct Weighted {
     topic: bool,
 }
 
+/// A passage loaded for one search, with its whole-word marks.
+struct Shown {
+    passage: Passage,
+    marks: Vec<Range<usize>>,
+}
+
+/// What one search has read so far: passages loaded and document frequencies looked up, so
+/// that nothing is read twice.
+struct Reads<'s> {
+    searcher: &'s Searcher,
+    shown: HashMap<DocAddress, Shown>,
+    doc_freqs: HashMap<(Field, String), u64>,
+}
+
+impl<'s> Reads<'s> {
+    fn new(searcher: &'s Searcher) -> Self {
+        Reads {
+            searcher,
+            shown: HashMap::new(),
+            doc_freqs: HashMap::new(),
+        }
+    }
+
+    fn doc_freq(&mut self, field: Field, text: &str) -> Result<u64, SearchError> {
+        if let Some(df) = self.doc_freqs.get(&(field, text.to_owned())) {
+            return Ok(*df);
+        }
+        let df = self
+            .searcher
+            .doc_freq(&Term::from_field_text(field, text))?;
+        self.doc_freqs.insert((field, text.to_owned()), df);
+        Ok(df)
+    }
+}
+
 /// A candidate passage before it is loaded.
 struct Candidate {
     addr: DocAddress,
@@ -265,7 +310,8 @@ impl Engine {
             .into_iter()
             .map(|(t, tag)| (t.text, tag))
             .collect();
-        let words = self.weigh(&searcher, self.analyzer.query_words(q.text()), &tagged)?;
+        let mut reads = Reads::new(&searcher);
+        let words = self.weigh(&mut reads, self.analyzer.query_words(q.text()), &tagged)?;
         if words.is_empty() || top == 0 {
             return Ok(Hits::none(0.0, &self.manifest.scope));
         }
@@ -273,7 +319,7 @@ impl Engine {
         let (offset, top) = (offset.min(MAX_RESULTS), top.min(MAX_RESULTS));
         let limit = CANDIDATES.max(offset + top);
         let found = searcher.search(
-            &self.query(&words),
+            &self.query(&mut reads, &words)?,
             &tantivy::collector::TopDocs::with_limit(limit).order_by_score(),
         )?;
         let mut candidates = self.rerank(&searcher, &words, found)?;
@@ -284,7 +330,11 @@ impl Engine {
         if best_coverage < MIN_COVERAGE || !best.substantive {
             return Ok(Hits::none(best_coverage, &self.manifest.scope));
         }
-        let grade = self.grade(&searcher, q, &tagged, &words, &candidates)?;
+        let asked = grade::asked(q.text(), &tagged, &self.manifest.scope);
+        if let Some(detail) = asked.detail {
+            self.prefer_detail(&mut reads, q, &words, detail, &mut candidates)?;
+        }
+        let grade = self.grade(&mut reads, q, &asked, &words, &candidates)?;
         if grade.tier == Match::None {
             return Ok(Hits::none(best_coverage, &self.manifest.scope));
         }
@@ -293,13 +343,15 @@ impl Engine {
         candidates.retain(|c| c.coverage >= floor);
         let mut hits = Vec::with_capacity(top);
         for c in candidates.into_iter().skip(offset).take(top) {
-            let (passage, bounds) = self.load_with_bounds(&searcher, c.addr)?;
-            let marks = self.marks(&passage.text, &bounds, &words);
+            self.show(&mut reads, c.addr, &words)?;
+            let Some(shown) = reads.shown.remove(&c.addr) else {
+                continue;
+            };
             hits.push(Hit {
-                passage,
+                passage: shown.passage,
                 score: c.score,
                 coverage: c.coverage,
-                marks,
+                marks: merge_adjacent(shown.marks),
             });
         }
         Ok(Hits {
@@ -384,17 +436,15 @@ impl Engine {
     /// Grades the best candidate: what the question asks against what the passage holds.
     fn grade(
         &self,
-        searcher: &Searcher,
+        reads: &mut Reads,
         q: &Question,
-        tagged: &[(String, String)],
+        asked: &Asked,
         words: &[Weighted],
         candidates: &[Candidate],
     ) -> Result<Grade, SearchError> {
         let scope = &self.manifest.scope;
-        let asked: Asked = grade::asked(q.text(), tagged, scope);
         let best = &candidates[0];
-        let (passage, bounds) = self.load_with_bounds(searcher, best.addr)?;
-        let marks = self.marks(&passage.text, &bounds, words);
+        let Shown { passage, marks } = self.show(reads, best.addr, words)?;
         let folded = text::fold_for_match(&passage.text);
         let heading = text::fold_for_match(&format!("{} {}", passage.title, passage.section));
         // A direct answer names what was asked as a word of its own: a question word found only
@@ -415,22 +465,9 @@ impl Engine {
             .filter(|p| !folded.contains(String::as_str(p)) && !heading.contains(String::as_str(p)))
             .cloned()
             .collect();
-        let detail_found = match asked.detail {
-            None => true,
-            Some(detail) => {
-                let window = text::fold_for_match(&sentences_around(&passage.text, &marks));
-                let tagged: Vec<(String, String)> = match detail {
-                    grade::Detail::Place | grade::Detail::Person => self
-                        .analyzer
-                        .tagged(&window)
-                        .into_iter()
-                        .map(|(t, tag)| (t.text, tag))
-                        .collect(),
-                    _ => Vec::new(),
-                };
-                grade::holds_detail(detail, &window, &tagged, &text::fold_for_match(q.text()))
-            }
-        };
+        let detail_found = asked
+            .detail
+            .is_none_or(|d| self.holds_detail(q, &passage.text, marks, d));
         let evidence = Evidence {
             coverage: best.coverage,
             substantive: true,
@@ -439,7 +476,70 @@ impl Engine {
             places_missing,
             detail_found,
         };
-        Ok(grade::decide(&asked, scope, &evidence))
+        Ok(grade::decide(asked, scope, &evidence))
+    }
+
+    /// The passage at `addr` with its marks, loaded once per search.
+    fn show<'r>(
+        &self,
+        reads: &'r mut Reads,
+        addr: DocAddress,
+        words: &[Weighted],
+    ) -> Result<&'r Shown, SearchError> {
+        if !reads.shown.contains_key(&addr) {
+            let (passage, bounds) = self.load_with_bounds(reads.searcher, addr)?;
+            let marks = self.marks(&passage.text, &bounds, words);
+            reads.shown.insert(addr, Shown { passage, marks });
+        }
+        Ok(&reads.shown[&addr])
+    }
+
+    /// Whether the sentences of `text` around `marks` hold the kind of detail asked for.
+    fn holds_detail(&self, q: &Question, text: &str, marks: &[Range<usize>], d: Detail) -> bool {
+        let window = text::fold_for_match(&sentences_around(text, marks));
+        let tagged: Vec<(String, String)> = match d {
+            Detail::Place | Detail::Person => self
+                .analyzer
+                .tagged(&window)
+                .into_iter()
+                .map(|(t, tag)| (t.text, tag))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let known = format!(
+            "{} {}",
+            text::fold_for_match(q.text()),
+            self.manifest.scope.area.join(" ")
+        );
+        grade::holds_detail(d, &window, &tagged, &known)
+    }
+
+    /// When the question asks for a detail (a number, a date, a place …), the first of the
+    /// leading candidates that gives it near the matched words goes first, provided it covers
+    /// the question nearly as well: "when was it held" is answered by the passage with the date.
+    fn prefer_detail(
+        &self,
+        reads: &mut Reads,
+        q: &Question,
+        words: &[Weighted],
+        detail: Detail,
+        candidates: &mut Vec<Candidate>,
+    ) -> Result<(), SearchError> {
+        let Some(best) = candidates.first().map(|c| c.coverage) else {
+            return Ok(());
+        };
+        for i in 0..candidates.len().min(DETAIL_CANDIDATES) {
+            if candidates[i].coverage < best * DETAIL_COVERAGE {
+                continue;
+            }
+            let shown = self.show(reads, candidates[i].addr, words)?;
+            if self.holds_detail(q, &shown.passage.text, &shown.marks, detail) {
+                let chosen = candidates.remove(i);
+                candidates.insert(0, chosen);
+                break;
+            }
+        }
+        Ok(())
     }
 
     /// Whole-word marks of the question's words and their synonyms in `text`: an occurrence
@@ -447,17 +547,27 @@ impl Engine {
     /// never inside another word; a single character only when the question word is one.
     fn marks(&self, text: &str, bounds: &[usize], words: &[Weighted]) -> Vec<Range<usize>> {
         let folded = text::fold_for_match(text);
-        // Byte offset in `text` of each character of `folded` (same characters, maybe other
-        // widths), and one past the end.
-        let mut to_text: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
-        to_text.push(text.len());
-        let folded_index: HashMap<usize, usize> = folded
-            .char_indices()
-            .map(|(b, _)| b)
-            .chain([folded.len()])
-            .enumerate()
-            .map(|(ci, b)| (b, ci))
-            .collect();
+        // Folding keeps every character in place; where it also keeps every width (the usual
+        // case), a byte offset in `folded` is the same offset in `text`.
+        let same_bytes = folded.len() == text.len()
+            && folded
+                .chars()
+                .zip(text.chars())
+                .all(|(a, b)| a.len_utf8() == b.len_utf8());
+        let (to_text, folded_starts): (Vec<usize>, Vec<usize>) = if same_bytes {
+            (Vec::new(), Vec::new())
+        } else {
+            let chain = |s: &str| s.char_indices().map(|(i, _)| i).chain([s.len()]).collect();
+            (chain(text), chain(&folded))
+        };
+        let to_text_range = |b: usize, e: usize| -> Option<Range<usize>> {
+            if same_bytes {
+                return Some(b..e);
+            }
+            let cs = folded_starts.binary_search(&b).ok()?;
+            let ce = folded_starts.binary_search(&e).ok()?;
+            Some(to_text[cs]..to_text[ce])
+        };
         let mut forms: Vec<&str> = Vec::new();
         for w in words {
             let single = w.word.text.chars().count() == 1;
@@ -472,12 +582,9 @@ impl Engine {
         let mut marks: Vec<Range<usize>> = Vec::new();
         for form in forms {
             for (b, m) in folded.match_indices(form) {
-                let (Some(&cs), Some(&ce)) =
-                    (folded_index.get(&b), folded_index.get(&(b + m.len())))
-                else {
+                let Some(range) = to_text_range(b, b + m.len()) else {
                     continue;
                 };
-                let range = to_text[cs]..to_text[ce];
                 let whole = bounds.binary_search(&range.start).is_ok()
                     && bounds.binary_search(&range.end).is_ok();
                 if whole
@@ -490,15 +597,7 @@ impl Engine {
             }
         }
         marks.sort_by_key(|r| r.start);
-        // Words marked side by side read as one mark.
-        let mut merged: Vec<Range<usize>> = Vec::with_capacity(marks.len());
-        for m in marks {
-            match merged.last_mut() {
-                Some(last) if last.end == m.start => last.end = m.end,
-                _ => merged.push(m),
-            }
-        }
-        merged
+        marks
     }
 
     /// A passage by its id, with the passages before and after it in its document.
@@ -561,7 +660,7 @@ impl Engine {
     /// parts or, failing those, its characters, and weighs less.
     fn weigh(
         &self,
-        searcher: &Searcher,
+        reads: &mut Reads,
         words: Vec<QueryWord>,
         tagged: &[(String, String)],
     ) -> Result<Vec<Weighted>, SearchError> {
@@ -571,8 +670,9 @@ impl Engine {
                 .find(|(t, _)| t == w)
                 .map_or("x", |(_, tag)| tag.as_str())
         };
-        let n = searcher.num_docs() as f32;
-        let df = |w: &str| searcher.doc_freq(&Term::from_field_text(self.fields.text, w));
+        let n = reads.searcher.num_docs() as f32;
+        let field = self.fields.text;
+        let mut df = |w: &str| reads.doc_freq(field, w);
         let idf = |df: u64| (1.0 + (n - df as f32 + 0.5) / (df as f32 + 0.5)).ln();
         let mut out = Vec::with_capacity(words.len());
         for word in words {
@@ -625,30 +725,57 @@ impl Engine {
         Ok(out)
     }
 
-    fn query(&self, words: &[Weighted]) -> BooleanQuery {
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let mut add = |field, text: &str, boost: f32| {
-            let q = TermQuery::new(
-                Term::from_field_text(field, text),
-                IndexRecordOption::WithFreqs,
-            );
-            clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost))));
-        };
+    /// The retrieval query: each word, and its synonyms, parts and fallback characters at lower
+    /// weights, in the text and (weaker) in the title and section path. Each term once, at its
+    /// highest weight; helper terms (not the citizen's own words) found in more than
+    /// [`MAX_HELPER_SHARE`] of the passages (and more than [`MIN_HELPER_CAP`]) are left to the
+    /// re-ranking, which still counts them: they would cost the union much and move its ranking
+    /// little.
+    fn query(&self, reads: &mut Reads, words: &[Weighted]) -> Result<BooleanQuery, SearchError> {
+        let common =
+            ((reads.searcher.num_docs() as f32 * MAX_HELPER_SHARE) as u64).max(MIN_HELPER_CAP);
+        let mut terms: Vec<(Field, String, f32)> = Vec::new();
+        let mut add =
+            |field: Field, text: &str, boost: f32, own: bool| -> Result<(), SearchError> {
+                if let Some(t) = terms.iter_mut().find(|(f, t, _)| *f == field && t == text) {
+                    t.2 = t.2.max(boost);
+                    return Ok(());
+                }
+                let df = reads.doc_freq(field, text)?;
+                if df > 0 && (own || df <= common) {
+                    terms.push((field, text.to_owned(), boost));
+                }
+                Ok(())
+            };
+        let (text, context) = (self.fields.text, self.fields.context);
         for w in words {
-            add(self.fields.text, &w.word.text, 1.0);
-            add(self.fields.context, &w.word.text, CONTEXT_BOOST);
+            add(text, &w.word.text, 1.0, true)?;
+            add(context, &w.word.text, CONTEXT_BOOST, true)?;
             for p in &w.word.parts {
-                add(self.fields.text, p, PART_BOOST);
+                add(text, p, PART_BOOST, false)?;
             }
             for s in &w.word.synonyms {
-                add(self.fields.text, s, SYNONYM_BOOST);
-                add(self.fields.context, s, CONTEXT_BOOST * SYNONYM_BOOST);
+                add(text, s, SYNONYM_BOOST, false)?;
+                add(context, s, CONTEXT_BOOST * SYNONYM_BOOST, false)?;
             }
             for c in &w.chars {
-                add(self.fields.text, c, CHAR_BOOST);
+                add(text, c, CHAR_BOOST, false)?;
             }
         }
-        BooleanQuery::new(clauses)
+        let clauses: Vec<(Occur, Box<dyn Query>)> = terms
+            .into_iter()
+            .map(|(field, t, boost)| {
+                let q = TermQuery::new(
+                    Term::from_field_text(field, &t),
+                    IndexRecordOption::WithFreqs,
+                );
+                (
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(q), boost)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        Ok(BooleanQuery::new(clauses))
     }
 
     fn load(&self, searcher: &Searcher, addr: DocAddress) -> Result<Passage, SearchError> {
@@ -690,6 +817,18 @@ impl Engine {
         };
         Ok((passage, bounds))
     }
+}
+
+/// Marks side by side read as one mark.
+fn merge_adjacent(marks: Vec<Range<usize>>) -> Vec<Range<usize>> {
+    let mut merged: Vec<Range<usize>> = Vec::with_capacity(marks.len());
+    for m in marks {
+        match merged.last_mut() {
+            Some(last) if last.end == m.start => last.end = m.end,
+            _ => merged.push(m),
+        }
+    }
+    merged
 }
 
 /// The sentences of `text` that hold a mark (all of it when nothing is marked).

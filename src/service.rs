@@ -58,6 +58,9 @@ pub enum ChangeError {
     /// There is no such document to remove.
     #[error("no document file {0} in the knowledge folder")]
     NoSuchFile(String),
+    /// The synonym group cannot be added or removed; nothing changed.
+    #[error(transparent)]
+    Synonyms(#[from] knowledge::SynonymError),
 }
 
 /// What a reload or change did.
@@ -285,6 +288,23 @@ impl KnowledgeBase {
         let _one_at_a_time = self.changes.lock().unwrap_or_else(|e| e.into_inner());
         let change = knowledge::remove_file(&self.knowledge_dir, file)?
             .ok_or_else(|| ChangeError::NoSuchFile(file.to_owned()))?;
+        self.apply(change)
+    }
+
+    /// Adds a synonym group (its words as `/synonym` takes them) and reloads; on failure the
+    /// synonyms file is put back.
+    pub fn add_synonyms(&self, words: &str) -> Result<Reload, ChangeError> {
+        let group = knowledge::synonym_group(words)?;
+        let _one_at_a_time = self.changes.lock().unwrap_or_else(|e| e.into_inner());
+        let change = knowledge::add_synonym_group(&self.knowledge_dir, &group)?;
+        self.apply(change)
+    }
+
+    /// Removes the synonym group with exactly these words and reloads.
+    pub fn remove_synonyms(&self, words: &str) -> Result<Reload, ChangeError> {
+        let group = knowledge::synonym_group(words)?;
+        let _one_at_a_time = self.changes.lock().unwrap_or_else(|e| e.into_inner());
+        let change = knowledge::remove_synonym_group(&self.knowledge_dir, &group)?;
         self.apply(change)
     }
 

@@ -8,6 +8,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::grade::Match;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database: {0}")]
@@ -130,8 +132,16 @@ fn tally_from(
 
 /// Which questions [`Store::frequent_questions`] counts.
 enum Frequent {
-    Unanswered,
+    /// Answered with a given tier (questions logged before tiers count as `none` when they
+    /// had no result).
+    Tier(Match),
     Disliked,
+}
+
+impl rusqlite::ToSql for Match {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(self.to_string().into())
+    }
 }
 
 /// Figures for `/stats`.
@@ -183,6 +193,8 @@ const MIGRATIONS: &[&str] = &[
         passage_id TEXT NOT NULL,
         PRIMARY KEY (question_id, rank)
     );",
+    // How well each question was answered: direct, related or none.
+    "ALTER TABLE questions ADD COLUMN tier TEXT;",
 ];
 
 /// Whether a chat is an active subscriber; None when it never subscribed.
@@ -449,10 +461,12 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// Logs a question: its text, time, result count and top score. No user id.
+    /// Logs a question: its text, time, how well it was answered, result count and top score.
+    /// No user id.
     pub fn log_question(
         &self,
         text: &str,
+        tier: Match,
         passages: &[&str],
         top_score: Option<f32>,
         now: i64,
@@ -460,8 +474,8 @@ impl Store {
         let id = {
             let c = self.conn();
             c.execute(
-                "INSERT INTO questions (asked_at, text, results, top_score) VALUES (?1, ?2, ?3, ?4)",
-                params![now, text, passages.len() as i64, top_score.map(f64::from)],
+                "INSERT INTO questions (asked_at, text, tier, results, top_score) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![now, text, tier, passages.len() as i64, top_score.map(f64::from)],
             )?;
             c.last_insert_rowid()
         };
@@ -538,20 +552,22 @@ impl Store {
                 now - 7 * 86_400,
             )?,
             unanswered_7d: count(
-                "SELECT COUNT(*) FROM questions WHERE asked_at >= ?1 AND results = 0",
+                "SELECT COUNT(*) FROM questions WHERE asked_at >= ?1 AND (tier = 'none' OR (tier IS NULL AND results = 0))",
                 now - 7 * 86_400,
             )?,
         })
     }
 
-    /// The most frequent unanswered questions of the last `days` days, with their counts.
+    /// The questions of the last `days` days most often answered with `tier` (`none` or
+    /// `related`: the gaps in the knowledge base), with their counts.
     pub fn gaps(
         &self,
+        tier: Match,
         now: i64,
         days: i64,
         limit: usize,
     ) -> Result<Vec<(String, u64)>, StoreError> {
-        self.frequent_questions(Frequent::Unanswered, now, days, limit)
+        self.frequent_questions(Frequent::Tier(tier), now, days, limit)
     }
 
     /// The questions most often rated 👎 in the last `days` days, with their counts.
@@ -571,9 +587,12 @@ impl Store {
         days: i64,
         limit: usize,
     ) -> Result<Vec<(String, u64)>, StoreError> {
-        let condition = match which {
-            Frequent::Unanswered => "results = 0",
-            Frequent::Disliked => "feedback = -1",
+        let (condition, tier) = match which {
+            Frequent::Tier(Match::None) => {
+                ("(tier = ?3 OR (tier IS NULL AND results = 0))", Match::None)
+            }
+            Frequent::Tier(t) => ("tier = ?3", t),
+            Frequent::Disliked => ("feedback = -1 AND ?3 IS NOT NULL", Match::None),
         };
         let c = self.conn();
         let mut st = c.prepare(&format!(
@@ -581,7 +600,7 @@ impl Store {
              GROUP BY text ORDER BY n DESC, MAX(asked_at) DESC LIMIT ?2"
         ))?;
         let rows = st
-            .query_map(params![now - days * 86_400, limit as i64], |r| {
+            .query_map(params![now - days * 86_400, limit as i64, tier], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })?
             .collect::<Result<Vec<_>, _>>()?;
@@ -689,12 +708,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(&dir.path().join("db.sqlite")).unwrap();
         let now = 10 * 86_400;
-        s.log_question("比特币", &[], None, now).unwrap();
-        s.log_question("比特币", &[], None, now - 100).unwrap();
-        let q = s
-            .log_question("人才公寓", &["a-1", "b-2"], Some(1.2), now)
+        s.log_question("比特币", Match::None, &[], None, now)
             .unwrap();
-        s.log_question("旧问题", &[], None, now - 30 * 86_400)
+        s.log_question("比特币", Match::None, &[], None, now - 100)
+            .unwrap();
+        s.log_question("文峰区的项目", Match::Related, &["c-1"], Some(0.4), now)
+            .unwrap();
+        let q = s
+            .log_question("人才公寓", Match::Direct, &["a-1", "b-2"], Some(1.2), now)
+            .unwrap();
+        s.log_question("旧问题", Match::None, &[], None, now - 30 * 86_400)
             .unwrap();
         assert_eq!(s.answer_passage(q, 2).unwrap().as_deref(), Some("b-2"));
         assert_eq!(s.answer_passage(q, 3).unwrap(), None);
@@ -710,8 +733,15 @@ mod tests {
         let st = s.stats(now).unwrap();
         assert_eq!(
             (st.questions_24h, st.questions_7d, st.unanswered_7d),
-            (3, 3, 2)
+            (4, 4, 2)
         );
-        assert_eq!(s.gaps(now, 7, 5).unwrap(), vec![("比特币".to_string(), 2)]);
+        assert_eq!(
+            s.gaps(Match::None, now, 7, 5).unwrap(),
+            vec![("比特币".to_string(), 2)]
+        );
+        assert_eq!(
+            s.gaps(Match::Related, now, 7, 5).unwrap(),
+            vec![("文峰区的项目".to_string(), 1)]
+        );
     }
 }

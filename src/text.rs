@@ -105,6 +105,17 @@ fn is_invisible(c: char) -> bool {
     matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{202A}'..='\u{202E}')
 }
 
+/// The words of one synonym group as `synonyms.txt` and the `/synonym` command write it:
+/// separated by whitespace, commas, 、 or |, each normalised, Simplified and lower-cased; a `#`
+/// starts a comment.
+pub fn synonym_words(line: &str) -> Vec<String> {
+    let line = line.split('#').next().unwrap_or_default();
+    line.split(|c: char| c.is_whitespace() || matches!(c, ',' | '，' | '、' | '|'))
+        .map(|w| to_simplified(&normalize(w)).to_lowercase())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
 /// Byte ranges of the sentences of `text`: each ends after 。！？；!?; (and any closing quotes
 /// or brackets right after it) or at a line break; the last one at the end of the text.
 pub fn sentences(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {

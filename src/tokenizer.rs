@@ -355,12 +355,7 @@ impl Synonyms {
         let mut syn = Synonyms::default();
         let mut errors = Vec::new();
         for (i, line) in text.lines().enumerate() {
-            let line = line.split('#').next().unwrap_or_default();
-            let words: Vec<String> = line
-                .split(|c: char| c.is_whitespace() || matches!(c, ',' | '，' | '、' | '|'))
-                .map(|w| text::to_simplified(&text::normalize(w)).to_lowercase())
-                .filter(|w| !w.is_empty())
-                .collect();
+            let words = text::synonym_words(line);
             match words.len() {
                 0 => {}
                 1 => errors.push(SourceError::new(

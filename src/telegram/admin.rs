@@ -9,6 +9,8 @@ use teloxide::utils::command::BotCommands;
 use super::App;
 use super::reply::{redact, send_text};
 use super::uploads;
+use crate::grade::Match;
+use crate::knowledge::{MAX_GROUP_WORDS, MAX_WORD_CHARS, SynonymError};
 use crate::service::{ChangeError, Reload};
 use crate::time::{format_cst, now_unix};
 
@@ -24,6 +26,8 @@ pub enum AdminCommand {
     Gaps,
     /// 从知识库删除文档（上传文档：直接发送 .md 或 .txt 文件）
     Remove,
+    /// 添加同义词组：/synonym 托儿所 托育 托位；删除：/synonym remove 托儿所 托育 托位
+    Synonym(String),
 }
 
 /// An admin's command.
@@ -48,6 +52,7 @@ pub async fn handle(
         AdminCommand::Remove => return uploads::remove_command(&bot, chat, &app).await,
         AdminCommand::Stats => stats_text(&app).await?,
         AdminCommand::Gaps => gaps_text(&app).await?,
+        AdminCommand::Synonym(args) => synonym(&app, &args).await?,
     };
     send_text(&bot, chat, text).await?;
     Ok(())
@@ -83,7 +88,57 @@ pub fn change_failure(e: &ChangeError, token: &str) -> String {
             format!("重新加载失败，而且未能恢复原文件，请检查知识库文件夹：\n{detail}")
         }
         ChangeError::NoSuchFile(_) => "文件已不存在，请重新发送 /remove。".to_owned(),
+        ChangeError::Synonyms(e) => synonym_problem(e),
     }
+}
+
+/// Why a synonym group was refused, for the admin.
+fn synonym_problem(e: &SynonymError) -> String {
+    match e {
+        SynonymError::TooFew => "同义词组至少要有两个不同的词。".to_owned(),
+        SynonymError::TooMany => format!("一个同义词组最多 {MAX_GROUP_WORDS} 个词。"),
+        SynonymError::BadWord(w) => {
+            format!(
+                "“{w}”不是一个词：每个词只能由汉字、字母或数字组成，最多 {MAX_WORD_CHARS} 个字。"
+            )
+        }
+        SynonymError::Exists => "这组同义词已经在同义词表里了。".to_owned(),
+        SynonymError::NotFound => "同义词表里没有正好由这些词组成的一组。".to_owned(),
+        SynonymError::Io(e) => format!("无法写入同义词表，知识库没有改动：\n{e}"),
+    }
+}
+
+const SYNONYM_USAGE: &str = "用法：\n/synonym 托儿所 托育 托位 —— 添加一组同义词（市民的说法和报告里的说法放在一起）\n/synonym remove 托儿所 托育 托位 —— 删除这一组";
+
+/// `/synonym 词 词 …` adds a group and reloads; `/synonym remove 词 词 …` removes one.
+async fn synonym(app: &App, args: &str) -> anyhow::Result<String> {
+    let args = args.trim();
+    let (remove, words) = match args.split_once(char::is_whitespace) {
+        Some(("remove" | "删除" | "rm", rest)) => (true, rest.to_owned()),
+        _ if args.is_empty() => return Ok(SYNONYM_USAGE.to_owned()),
+        _ => (false, args.to_owned()),
+    };
+    let result = app
+        .change(move |kb| {
+            if remove {
+                kb.remove_synonyms(&words)
+            } else {
+                kb.add_synonyms(&words)
+            }
+        })
+        .await?;
+    Ok(match result {
+        Ok(reload) => format!(
+            "{}\n{}",
+            if remove {
+                "已删除这组同义词。"
+            } else {
+                "已添加这组同义词。"
+            },
+            reload_summary(&reload)
+        ),
+        Err(e) => change_failure(&e, &app.token),
+    })
 }
 
 async fn stats_text(app: &App) -> anyhow::Result<String> {
@@ -123,14 +178,21 @@ async fn gaps_text(app: &App) -> anyhow::Result<String> {
         }
     };
     let now = now_unix();
-    let (gaps, disliked) = app
+    let (none, related, disliked) = app
         .kb
         .store()
-        .with(move |s| Ok((s.gaps(now, 30, 10)?, s.disliked(now, 30, 10)?)))
+        .with(move |s| {
+            Ok((
+                s.gaps(Match::None, now, 30, 10)?,
+                s.gaps(Match::Related, now, 30, 10)?,
+                s.disliked(now, 30, 10)?,
+            ))
+        })
         .await?;
     Ok(format!(
-        "{}\n\n{}",
-        list("近30天最常见的未能回答的问题", gaps),
+        "{}\n\n{}\n\n{}\n\n可以用 /synonym 把市民的说法和报告里的说法连起来。",
+        list("近30天最常见的没有找到答案的问题", none),
+        list("近30天最常见的只找到相关内容的问题", related),
         list("近30天最常被点 👎 的问题", disliked)
     ))
 }

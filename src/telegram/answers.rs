@@ -99,9 +99,13 @@ pub async fn answer_question(bot: &Bot, chat: ChatId, app: &App, raw: &str) -> a
             .map(|i| i.passage.id.as_str())
             .collect();
         let top_score = page.answer.items.first().map(|i| i.score);
-        let logged = kb
-            .store()
-            .log_question(&page.answer.question, &ids, top_score, now_unix());
+        let logged = kb.store().log_question(
+            &page.answer.question,
+            page.answer.tier(),
+            &ids,
+            top_score,
+            now_unix(),
+        );
         let question = logged
             .map_err(|e| log::warn!("cannot log question: {e}"))
             .ok();

@@ -83,3 +83,15 @@ fn extra_set_does_not_regress() {
         "{report}"
     );
 }
+
+#[test]
+fn held_out_residents_set_does_not_regress() {
+    // Written for this project by someone who saw neither the shared samples nor the lexicon:
+    // residents' wording, related-but-unanswered and off-topic questions. Never tuned on.
+    let (report, _) = evaluate("residents-heldout.tsv");
+    let all = &report.all;
+    assert!(all.answerable >= 70, "{report}");
+    assert!(all.recall_at_3() >= 0.85, "{report}");
+    assert!(all.unanswerable_direct <= 3, "{report}");
+    assert!(all.off_topic_none as f64 >= all.off_topic as f64 * 0.85, "{report}");
+}

@@ -475,3 +475,58 @@ async fn health_and_metrics_are_served_when_configured() {
             .success()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_grow_the_lexicon_from_the_chat_and_see_the_gaps() {
+    let api = FakeApi::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let k = crate::knowledge_copy();
+    let _bot = BotProcess::start(&api, k.path(), data.path(), "25");
+    let synonyms = || std::fs::read_to_string(k.path().join("synonyms.txt")).unwrap();
+    let before = synonyms();
+
+    // A word the reports never use is not found, and shows up in /gaps.
+    api.private_text(900, "电驴");
+    assert!(has(&api.wait_sent(900, 1).await, "没有找到"));
+    api.private_text(ADMIN, "/gaps");
+    let gaps = api.wait_sent(ADMIN, 1).await;
+    assert!(
+        has(&gaps, "没有找到答案的问题：\n· 电驴（1 次）"),
+        "{gaps:?}"
+    );
+
+    // Only an admin may add a group; a bad group is refused and changes nothing.
+    api.private_text(901, "/synonym 电驴 充电桩");
+    assert!(has(&api.wait_sent(901, 1).await, "没有使用这个命令的权限"));
+    api.private_text(ADMIN, "/synonym 电驴");
+    api.wait_for("refusal", LONG, |_| {
+        has(&api.sent_to(ADMIN), "至少要有两个不同的词")
+    })
+    .await;
+    assert_eq!(synonyms(), before);
+
+    // The group is saved, the knowledge base reloaded, and the word now finds the passage.
+    api.private_text(ADMIN, "/synonym 电驴 充电桩");
+    api.wait_for("added", LONG, |_| {
+        has(&api.sent_to(ADMIN), "已添加这组同义词")
+    })
+    .await;
+    assert!(synonyms().ends_with("电驴 充电桩\n"), "{}", synonyms());
+    api.private_text(902, "电驴");
+    assert!(has(&api.wait_sent(902, 1).await, "<b>充电桩</b>"));
+    api.private_text(ADMIN, "/synonym 电驴 充电桩");
+    api.wait_for("exists", LONG, |_| {
+        has(&api.sent_to(ADMIN), "已经在同义词表里了")
+    })
+    .await;
+
+    // Undone with /synonym remove, in any order of the words.
+    api.private_text(ADMIN, "/synonym remove 充电桩 电驴");
+    api.wait_for("removed", LONG, |_| {
+        has(&api.sent_to(ADMIN), "已删除这组同义词")
+    })
+    .await;
+    assert!(!synonyms().contains("电驴"));
+    api.private_text(903, "电驴");
+    assert!(has(&api.wait_sent(903, 1).await, "没有找到"));
+}
