@@ -11,8 +11,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
-use lianghui_bot::answer::{self, JsonAnswer};
 use lianghui_bot::config::{BotSettings, Secret, Settings, parse_ids};
+use lianghui_bot::render::{self, JsonAnswer};
 use lianghui_bot::service::{self, AskError, KnowledgeBase};
 
 #[derive(Parser)]
@@ -178,7 +178,7 @@ fn respond(
             "{}",
             serde_json::to_string(&JsonAnswer::new(&page.answer))?
         )?,
-        (Ok(page), false) => writeln!(out, "{}\n", answer::render_plain(&page.answer))?,
+        (Ok(page), false) => writeln!(out, "{}\n", render::render_plain(&page.answer))?,
         (Err(e), true) => {
             if let AskError::Search(e) = &e {
                 log::error!("search failed: {e}");
@@ -186,10 +186,10 @@ fn respond(
             let line = JsonAnswer::rejected(raw, e.to_string());
             writeln!(out, "{}", serde_json::to_string(&line)?)?
         }
-        (Err(AskError::Question(e)), false) => writeln!(out, "{}\n", answer::rejection_text(&e))?,
+        (Err(AskError::Question(e)), false) => writeln!(out, "{}\n", render::rejection_text(&e))?,
         (Err(AskError::Search(e)), false) => {
             log::error!("search failed: {e}");
-            writeln!(out, "{}\n", answer::UNAVAILABLE_TEXT)?
+            writeln!(out, "{}\n", render::UNAVAILABLE_TEXT)?
         }
     }
     Ok(())
@@ -239,7 +239,7 @@ fn chat(settings: &Settings) -> Result<ExitCode> {
             "" => continue,
             "/quit" | "/exit" => break,
             "/help" | "/start" => println!("{CHAT_HELP}"),
-            "/sources" => println!("{}", answer::render_sources(kb.engine().manifest())),
+            "/sources" => println!("{}", render::render_sources(kb.engine().manifest())),
             _ if line.starts_with('/') => println!("未知命令。{CHAT_HELP}"),
             _ => respond(&kb, &line, settings.top, false, &mut std::io::stdout())?,
         }

@@ -129,6 +129,9 @@ pub struct Context {
     pub after: Option<Passage>,
 }
 
+/// A passage with its neighbours, and the question's words marked in it.
+pub type MarkedContext = (Context, Vec<Range<usize>>);
+
 /// One retrieved passage.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
@@ -600,6 +603,36 @@ impl Engine {
         marks
     }
 
+    /// A passage by its id with its neighbours, and the whole-word marks of `question`'s words
+    /// in it (for 原文).
+    pub fn marked_context(
+        &self,
+        passage_id: &str,
+        question: &str,
+    ) -> Result<Option<MarkedContext>, SearchError> {
+        let searcher = self.reader.searcher();
+        let term = Term::from_field_text(self.fields.id, passage_id);
+        let Some(addr) = self.address(&searcher, term)? else {
+            return Ok(None);
+        };
+        let (passage, bounds) = self.load_with_bounds(&searcher, addr)?;
+        let marks = match Question::parse(question) {
+            Ok(q) => {
+                let tagged: Vec<(String, String)> = self
+                    .analyzer
+                    .tagged(q.text())
+                    .into_iter()
+                    .map(|(t, tag)| (t.text, tag))
+                    .collect();
+                let mut reads = Reads::new(&searcher);
+                let words = self.weigh(&mut reads, self.analyzer.query_words(q.text()), &tagged)?;
+                merge_adjacent(self.marks(&passage.text, &bounds, &words))
+            }
+            Err(_) => Vec::new(),
+        };
+        Ok(Some((self.neighbours(&searcher, passage)?, marks)))
+    }
+
     /// A passage by its id, with the passages before and after it in its document.
     pub fn context(&self, passage_id: &str) -> Result<Option<Context>, SearchError> {
         let searcher = self.reader.searcher();
@@ -607,6 +640,11 @@ impl Engine {
         else {
             return Ok(None);
         };
+        Ok(Some(self.neighbours(&searcher, p)?))
+    }
+
+    /// `p` with the passages before and after it in its document.
+    fn neighbours(&self, searcher: &Searcher, p: Passage) -> Result<Context, SearchError> {
         let neighbour = |ord: u64| -> Result<Option<Passage>, SearchError> {
             let q = BooleanQuery::new(vec![
                 (
@@ -629,7 +667,7 @@ impl Engine {
                 &tantivy::collector::TopDocs::with_limit(1).order_by_score(),
             )?;
             top.first()
-                .map(|(_, a)| self.load(&searcher, *a))
+                .map(|(_, a)| self.load(searcher, *a))
                 .transpose()
         };
         let before = if p.ord > 0 {
@@ -638,21 +676,26 @@ impl Engine {
             None
         };
         let after = neighbour(p.ord + 1)?;
-        Ok(Some(Context {
+        Ok(Context {
             before,
             passage: p,
             after,
-        }))
+        })
     }
 
-    fn by_term(&self, searcher: &Searcher, term: Term) -> Result<Option<Passage>, SearchError> {
+    /// Where the one passage holding `term` is.
+    fn address(&self, searcher: &Searcher, term: Term) -> Result<Option<DocAddress>, SearchError> {
         let q = TermQuery::new(term, IndexRecordOption::Basic);
         let top = searcher.search(
             &q,
             &tantivy::collector::TopDocs::with_limit(1).order_by_score(),
         )?;
-        top.first()
-            .map(|(_, a)| self.load(searcher, *a))
+        Ok(top.first().map(|(_, a)| *a))
+    }
+
+    fn by_term(&self, searcher: &Searcher, term: Term) -> Result<Option<Passage>, SearchError> {
+        self.address(searcher, term)?
+            .map(|a| self.load(searcher, a))
             .transpose()
     }
 

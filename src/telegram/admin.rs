@@ -54,7 +54,7 @@ pub async fn handle(
         AdminCommand::Gaps => gaps_text(&app).await?,
         AdminCommand::Synonym(args) => synonym(&app, &args).await?,
     };
-    send_text(&bot, chat, text).await?;
+    send_text(&bot, chat, &text).await?;
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! Citizens' answers: the reply to a question with its buttons (原文, 更多, 👍, 👎), what the
-//! buttons do, and inline mode. Every answer comes from [`crate::service::ask`]; a search that
-//! fails is told to the person, never left without a reply.
+//! buttons do, and inline mode. Every answer comes from [`crate::service::ask`] and reads the
+//! way [`crate::render`] words it; a search that fails is told to the person, never left
+//! without a reply. Buttons belong to the chat (and, in groups, the person) that asked.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -9,80 +10,79 @@ use teloxide::payloads::AnswerInlineQuerySetters;
 use teloxide::prelude::*;
 use teloxide::types::{
     ChatAction, InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResult,
-    InlineQueryResultArticle, InputMessageContent, InputMessageContentText, ParseMode,
+    InlineQueryResultArticle, InlineQueryResultsButton, InlineQueryResultsButtonKind,
+    InputMessageContent, InputMessageContentText, MessageId, ParseMode,
 };
 
 use super::App;
 use super::callback::Callback;
-use super::citizen::EXAMPLES;
-use super::reply::{EXPIRED, UNAVAILABLE, callback_chat, send_html, send_text};
-use crate::answer::{self, Answer, escape_html, provenance_of, source_of};
-use crate::search::MAX_RESULTS;
+use super::reply::{EXPIRED, Reply, UNAVAILABLE, callback_chat, send};
+use crate::answer::Answer;
+use crate::grade::Match;
+use crate::render::{self, escape_html};
+use crate::search::{Context, MAX_RESULTS, MarkedContext};
 use crate::service::{AskError, Page};
 use crate::time::now_unix;
 
 /// Inline answers may be cached this long by Telegram, in seconds: the reports change rarely.
 const INLINE_CACHE_SECONDS: u32 = 300;
+/// Characters of an inline result's title: the answering sentence, cut short.
+const INLINE_TITLE_CHARS: usize = 40;
+/// Characters of a neighbouring paragraph shown with 原文.
+const NEIGHBOUR_CHARS: usize = 300;
 
-fn keyboard(question: i64, first_rank: usize, shown: usize, more: bool) -> InlineKeyboardMarkup {
-    let sources: Vec<InlineKeyboardButton> = (first_rank..first_rank + shown)
-        .map(|r| {
-            let cb = Callback::Source {
-                question,
-                rank: r as u16,
+/// The buttons under an answer: 原文 for each excerpt shown, 更多 when more exist, and 👍 👎
+/// (or the thanks that replaces them after a vote).
+fn keyboard(question: i64, page: &Page, shown: usize, voted: bool) -> InlineKeyboardMarkup {
+    let items = &page.answer.items[..shown];
+    let numbered = items.len() > 1 || items.first().is_some_and(|i| i.rank > 1);
+    let mut row: Vec<InlineKeyboardButton> = items
+        .iter()
+        .map(|item| {
+            let label = if numbered {
+                format!("原文{}", render::marker(item.rank))
+            } else {
+                "原文".to_owned()
             };
-            InlineKeyboardButton::callback(format!("原文{r}"), cb.to_string())
+            let rank = item.rank as u16;
+            InlineKeyboardButton::callback(label, Callback::Source { question, rank }.to_string())
         })
         .collect();
-    let mut actions = Vec::new();
-    if more {
-        let offset = (first_rank + shown - 1) as u16;
-        let cb = Callback::More { question, offset };
-        actions.push(InlineKeyboardButton::callback("更多", cb.to_string()));
+    if page.more || shown < page.answer.items.len() {
+        let offset = items.last().map_or(0, |i| i.rank) as u16;
+        row.push(InlineKeyboardButton::callback(
+            "更多",
+            Callback::More { question, offset }.to_string(),
+        ));
     }
-    for (label, up) in [("👍", true), ("👎", false)] {
-        let cb = Callback::Feedback { question, up };
-        actions.push(InlineKeyboardButton::callback(label, cb.to_string()));
-    }
-    InlineKeyboardMarkup::new([sources, actions])
+    let feedback = if voted {
+        vec![InlineKeyboardButton::callback(
+            "已收到，谢谢您的反馈",
+            Callback::Noop.to_string(),
+        )]
+    } else {
+        [("👍", true), ("👎", false)]
+            .into_iter()
+            .map(|(label, up)| {
+                InlineKeyboardButton::callback(
+                    label,
+                    Callback::Feedback { question, up }.to_string(),
+                )
+            })
+            .collect()
+    };
+    InlineKeyboardMarkup::new([row, feedback])
 }
 
-/// Sends an answer's messages, the buttons under the last one.
-async fn send_answer(
+/// Answers one question in a chat: a "typing…" sent beside it, search and log off the async
+/// workers, the reply (to `message` in a group) with its buttons.
+pub async fn answer_question(
     bot: &Bot,
     chat: ChatId,
-    page: &Page,
-    question: Option<i64>,
+    message: Option<MessageId>,
+    app: &App,
+    raw: &str,
 ) -> anyhow::Result<()> {
-    let answer = &page.answer;
-    let messages = answer::render_html(answer);
-    let last = messages.len().saturating_sub(1);
-    for (i, html) in messages.into_iter().enumerate() {
-        let first = answer.items.first().map_or(1, |it| it.rank);
-        let keys = question
-            .filter(|_| i == last)
-            .map(|id| keyboard(id, first, answer.items.len(), page.more));
-        send_html(bot, chat, html, keys).await?;
-    }
-    Ok(())
-}
-
-/// The not-found reply, with example questions.
-fn not_found_text() -> String {
-    format!(
-        "{}\n\n发送 /sources 查看我掌握的报告。您可以试试问：\n{}",
-        answer::ABSTAIN_TEXT,
-        EXAMPLES
-            .iter()
-            .map(|e| format!("· {e}"))
-            .collect::<Vec<_>>()
-            .join("\n")
-    )
-}
-
-/// Answers one question in a chat: typing action, search and log off the async workers, reply
-/// with buttons.
-pub async fn answer_question(bot: &Bot, chat: ChatId, app: &App, raw: &str) -> anyhow::Result<()> {
     let started = Instant::now();
     // "Typing…" is a courtesy: sent beside the answer, never waited for.
     let typing = bot.clone();
@@ -92,49 +92,68 @@ pub async fn answer_question(bot: &Bot, chat: ChatId, app: &App, raw: &str) -> a
     let (kb, raw, top) = (app.kb.clone(), raw.to_owned(), app.top);
     let result = tokio::task::spawn_blocking(move || {
         let page = kb.ask(&raw, 0, top)?;
-        let ids: Vec<&str> = page
-            .answer
-            .items
+        let shown = render::shown(&page.answer);
+        let suggestions = if page.answer.abstained() && page.answer.small_talk.is_none() {
+            kb.suggestions(Some(&raw), 3)
+        } else {
+            Vec::new()
+        };
+        let a = &page.answer;
+        let ids: Vec<&str> = a.items[..shown]
             .iter()
             .map(|i| i.passage.id.as_str())
             .collect();
-        let top_score = page.answer.items.first().map(|i| i.score);
-        let logged = kb.store().log_question(
-            &page.answer.question,
-            page.answer.tier(),
-            &ids,
-            top_score,
-            now_unix(),
-        );
-        let question = logged
-            .map_err(|e| log::warn!("cannot log question: {e}"))
-            .ok();
-        Ok::<_, AskError>((page, question))
+        let top_score = a.items.first().map(|i| i.score);
+        let logged = (a.small_talk.is_none()).then(|| {
+            kb.store()
+                .log_question(&a.question, a.tier(), &ids, top_score, now_unix())
+        });
+        let question = match logged {
+            Some(Ok(id)) => Some(id),
+            Some(Err(e)) => {
+                log::warn!("cannot log question: {e}");
+                None
+            }
+            None => None,
+        };
+        Ok::<_, AskError>((page, shown, question, suggestions))
     })
     .await?;
-    let (page, question) = match result {
-        Ok(ok) => ok,
-        Err(AskError::Question(e)) => {
-            send_text(bot, chat, answer::rejection_text(&e)).await?;
-            return Ok(());
+    let reply = match result {
+        Ok((page, shown, question, suggestions)) => {
+            let reply = answer_reply(&page, shown, question, &suggestions);
+            app.metrics
+                .observe_answer(page.answer.abstained(), started.elapsed());
+            reply
         }
+        Err(AskError::Question(e)) => Reply::text(&render::rejection_text(&e)),
         Err(AskError::Search(e)) => {
             log::error!("search failed: {e}");
-            send_text(bot, chat, UNAVAILABLE).await?;
-            return Ok(());
+            Reply::text(UNAVAILABLE)
         }
     };
-    if page.answer.abstained() {
-        send_text(bot, chat, not_found_text()).await?;
-    } else {
-        send_answer(bot, chat, &page, question).await?;
-    }
-    app.metrics
-        .observe_answer(page.answer.abstained(), started.elapsed());
+    send(bot, chat, reply.reply_to(message)).await?;
     Ok(())
 }
 
-/// What the 原文, 更多, 👍 and 👎 buttons do; returns the callback's toast.
+/// The reply a citizen sees for a page of an answer.
+fn answer_reply(page: &Page, shown: usize, question: Option<i64>, suggestions: &[String]) -> Reply {
+    let answer = &page.answer;
+    if answer.small_talk.is_some() {
+        return Reply::html(render::render_html(answer, 0));
+    }
+    if answer.abstained() {
+        return Reply::text(&render::not_found_text(suggestions));
+    }
+    let reply = Reply::html(render::render_html(answer, shown));
+    match question {
+        Some(id) => reply.keyboard(keyboard(id, page, shown, false)),
+        None => reply,
+    }
+}
+
+/// What the 原文, 更多, 👍 and 👎 buttons do; returns the callback's toast. Only the chat that
+/// asked (and in a group, the person who asked) may press them.
 pub async fn button(
     bot: &Bot,
     q: &CallbackQuery,
@@ -142,63 +161,127 @@ pub async fn button(
     cb: Callback,
 ) -> anyhow::Result<String> {
     let chat = callback_chat(q);
+    let answer_message = q.regular_message().map(|m| m.id);
     match cb {
-        Callback::Source { question, rank } => source(bot, chat, app, question, rank).await,
-        Callback::More { question, offset } => more(bot, chat, app, question, offset).await,
-        Callback::Feedback { question, up } => {
-            let recorded = app
-                .kb
-                .store()
-                .with(move |s| s.set_feedback(question, up))
-                .await?;
-            Ok(if recorded {
-                "谢谢您的反馈！"
-            } else {
-                EXPIRED
-            }
-            .to_owned())
+        Callback::Source { question, rank } => {
+            source(bot, chat, answer_message, app, question, rank).await
         }
+        Callback::More { question, offset } => more(bot, chat, app, question, offset).await,
+        Callback::Feedback { question, up } => feedback(bot, q, app, question, up).await,
         _ => Ok(EXPIRED.to_owned()),
     }
 }
 
-/// 原文: the whole passage with the paragraphs before and after it, and its source.
+/// 👍 or 👎: recorded, and the buttons say thanks instead.
+async fn feedback(
+    bot: &Bot,
+    q: &CallbackQuery,
+    app: &App,
+    question: i64,
+    up: bool,
+) -> anyhow::Result<String> {
+    let recorded = app
+        .kb
+        .store()
+        .with(move |s| s.set_feedback(question, up))
+        .await?;
+    if !recorded {
+        return Ok(EXPIRED.to_owned());
+    }
+    if let Some(m) = q.regular_message()
+        && let Some(markup) = m.reply_markup()
+    {
+        // Keep 原文 and 更多; the vote buttons become a thank-you.
+        let mut rows = markup.inline_keyboard.clone();
+        if let Some(last) = rows.last_mut() {
+            *last = vec![InlineKeyboardButton::callback(
+                "已收到，谢谢您的反馈",
+                Callback::Noop.to_string(),
+            )];
+        }
+        let edit = bot
+            .edit_message_reply_markup(m.chat.id, m.id)
+            .reply_markup(InlineKeyboardMarkup::new(rows));
+        if let Err(e) = edit.await {
+            log::warn!("cannot replace the feedback buttons: {e}");
+        }
+    }
+    Ok("谢谢您的反馈！".to_owned())
+}
+
+/// 原文: the whole passage with its words marked, the paragraphs before and after it each
+/// labelled with its own section, and the full source; a reply to the answer it belongs to.
 async fn source(
     bot: &Bot,
     chat: ChatId,
+    answer_message: Option<MessageId>,
     app: &App,
     question: i64,
     rank: u16,
 ) -> anyhow::Result<String> {
-    let passage_id = app
-        .kb
-        .store()
-        .with(move |s| s.answer_passage(question, usize::from(rank)))
-        .await?;
-    let Some(passage_id) = passage_id else {
-        return Ok(EXPIRED.to_owned());
-    };
-    let engine = app.kb.engine();
-    let Some(ctx) = tokio::task::spawn_blocking(move || engine.context(&passage_id)).await?? else {
+    let kb = app.kb.clone();
+    let found = tokio::task::spawn_blocking(move || -> anyhow::Result<Option<MarkedContext>> {
+        let store = kb.store();
+        let (Some(passage_id), Some(text)) = (
+            store.answer_passage(question, usize::from(rank))?,
+            store.question_text(question)?,
+        ) else {
+            return Ok(None);
+        };
+        Ok(kb.engine().marked_context(&passage_id, &text)?)
+    })
+    .await??;
+    let Some((ctx, marks)) = found else {
         return Ok("这段内容在知识库更新后已修改或删除，请重新提问。".to_owned());
     };
-    let mut html = String::new();
-    if let Some(b) = &ctx.before {
-        html.push_str(&format!("<i>{}</i>\n\n", escape_html(&b.text)));
-    }
-    html.push_str(&format!("<b>{}</b>", escape_html(&ctx.passage.text)));
-    if let Some(a) = &ctx.after {
-        html.push_str(&format!("\n\n<i>{}</i>", escape_html(&a.text)));
-    }
-    html.push_str(&format!("\n\n📄 {}", escape_html(&source_of(&ctx.passage))));
-    let prov = provenance_of(&ctx.passage);
-    if !prov.is_empty() {
-        html.push_str(&format!("\n🏛 {}", escape_html(&prov)));
-    }
-    for msg in answer::pack(&[html], "\n\n", answer::TELEGRAM_MAX_CHARS) {
-        send_html(bot, chat, msg, None).await?;
-    }
+    let html = original_html(&ctx, &marks, &app.kb.engine().manifest().scope);
+    send(bot, chat, Reply::html(html).reply_to(answer_message)).await?;
     Ok("原文已发送".to_owned())
+}
+
+/// The 原文 message: neighbours' text cut before it is escaped, so the message stays short and
+/// its markup whole; the source always comes last.
+fn original_html(
+    ctx: &Context,
+    marks: &[std::ops::Range<usize>],
+    scope: &crate::knowledge::Scope,
+) -> String {
+    let neighbour = |label: &str, p: &crate::passages::Passage| {
+        let text = crate::text::truncate_chars(&p.text, NEIGHBOUR_CHARS);
+        let cut = if text.len() < p.text.len() { "…" } else { "" };
+        let section = if p.section.is_empty() {
+            p.title.clone()
+        } else {
+            p.section.clone()
+        };
+        format!(
+            "<i>{label} · {}</i>\n{}{cut}",
+            escape_html(&section),
+            escape_html(text)
+        )
+    };
+    let excerpt = crate::answer::Excerpt {
+        text: ctx.passage.text.clone(),
+        marks: marks.to_vec(),
+        cut_start: false,
+        cut_end: false,
+    };
+    let mut blocks = vec![format!(
+        "<b>{}</b>",
+        escape_html(&render::source_path(&ctx.passage))
+    )];
+    if let Some(b) = &ctx.before {
+        blocks.push(neighbour("上一段", b));
+    }
+    blocks.push(render::excerpt_html(&excerpt));
+    if let Some(a) = &ctx.after {
+        blocks.push(neighbour("下一段", a));
+    }
+    blocks.push(format!(
+        "📄 {}",
+        escape_html(&render::provenance(&ctx.passage, scope))
+    ));
+    blocks.join("\n\n")
 }
 
 /// 更多: the next page of the answer to a logged question.
@@ -224,18 +307,17 @@ async fn more(
             Err(AskError::Question(_)) => return Ok(None),
             Err(e) => return Err(anyhow::Error::from(e)),
         };
-        let ids: Vec<&str> = page
-            .answer
-            .items
+        let shown = render::shown(&page.answer);
+        let ids: Vec<&str> = page.answer.items[..shown]
             .iter()
             .map(|i| i.passage.id.as_str())
             .collect();
         kb.store().add_answers(question, offset + 1, &ids)?;
-        Ok(Some(page))
+        Ok(Some((page, shown)))
     })
     .await?;
-    let page = match page {
-        Ok(Some(page)) => page,
+    let (page, shown) = match page {
+        Ok(Some(found)) => found,
         Ok(None) => return Ok(EXPIRED.to_owned()),
         Err(e) => {
             log::error!("more results for question {question}: {e:#}");
@@ -245,7 +327,9 @@ async fn more(
     if page.answer.abstained() {
         return Ok("没有更多相关内容了。".to_owned());
     }
-    send_answer(bot, chat, &page, Some(question)).await?;
+    let reply = Reply::html(render::render_html(&page.answer, shown))
+        .keyboard(keyboard(question, &page, shown, false));
+    send(bot, chat, reply).await?;
     Ok("已显示更多结果".to_owned())
 }
 
@@ -257,68 +341,89 @@ fn article(id: String, title: String, description: String, html: String) -> Inli
     )
 }
 
-/// The inline results for a query: the top excerpts, each with its source.
-fn inline_results(query: &str, app: &App) -> Vec<InlineQueryResult> {
-    let page = match app.kb.ask(query, 0, app.top) {
-        Err(AskError::Question(_)) => {
-            return EXAMPLES
-                .iter()
-                .enumerate()
-                .map(|(i, e)| {
-                    let desc = "示例问题：点击发送".to_owned();
-                    article(
-                        format!("example-{i}"),
-                        (*e).to_owned(),
-                        desc,
-                        escape_html(e),
-                    )
-                })
-                .collect();
-        }
-        Err(AskError::Search(e)) => {
-            log::error!("inline search failed: {e}");
-            return Vec::new();
-        }
-        Ok(page) => page,
-    };
-    let answer: &Answer = &page.answer;
-    if answer.abstained() {
-        let text = answer::ABSTAIN_TEXT.to_owned();
-        return vec![article(
-            "none".to_owned(),
-            "报告中没有找到相关内容".to_owned(),
-            text.clone(),
-            escape_html(&text),
-        )];
-    }
+/// The inline results of one answer: each excerpt titled with its answering sentence, its
+/// source as the description, and a message that holds the question, the excerpt and the
+/// source.
+fn inline_articles(answer: &Answer, id_prefix: &str) -> Vec<InlineQueryResult> {
     answer
         .items
         .iter()
         .map(|item| {
-            let source = source_of(&item.passage);
+            let source = render::source_line(&item.passage, &answer.scope);
+            let lead = crate::text::sentences(&item.excerpt.text)
+                .next()
+                .map_or(item.excerpt.text.as_str(), |s| &item.excerpt.text[s]);
+            let mut title = crate::text::truncate_chars(lead, INLINE_TITLE_CHARS).to_owned();
+            if title.len() < lead.len() {
+                title.push('…');
+            }
             let html = format!(
-                "{}\n📄 <i>{}</i>",
-                item.excerpt.html(),
+                "❓ {}\n\n{}\n📄 <i>{}</i>",
+                escape_html(&answer.question),
+                render::excerpt_html(&item.excerpt),
                 escape_html(&source)
             );
-            article(
-                format!("r{}", item.rank),
-                source,
-                item.excerpt.plain(),
-                html,
-            )
+            article(format!("{id_prefix}{}", item.rank), title, source, html)
         })
         .collect()
 }
 
-/// Inline mode: `@bot 问题` offers the top excerpts, each sent with its source; an empty query
-/// offers example questions.
+/// The inline results for a query; None when nothing answers it. An empty query offers the
+/// example questions, each inserting its real answer.
+fn inline_results(query: &str, app: &App) -> Option<Vec<InlineQueryResult>> {
+    let page = match app.kb.ask(query, 0, app.top) {
+        Err(AskError::Question(_)) => return Some(inline_examples(app)),
+        Err(AskError::Search(e)) => {
+            log::error!("inline search failed: {e}");
+            return None;
+        }
+        Ok(page) => page,
+    };
+    let answer = &page.answer;
+    (!answer.abstained() && answer.tier() != Match::None).then(|| inline_articles(answer, "r"))
+}
+
+/// Example questions for an empty inline query, each with its answer's first excerpt.
+fn inline_examples(app: &App) -> Vec<InlineQueryResult> {
+    app.kb
+        .suggestions(None, 3)
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, example)| {
+            let page = app.kb.ask(&example, 0, 1).ok()?;
+            let item = page.answer.items.first()?;
+            let source = render::source_line(&item.passage, &page.answer.scope);
+            let html = format!(
+                "❓ {}\n\n{}\n📄 <i>{}</i>",
+                escape_html(&example),
+                render::excerpt_html(&item.excerpt),
+                escape_html(&source)
+            );
+            Some(article(
+                format!("example-{i}"),
+                example,
+                format!("示例问题 · {source}"),
+                html,
+            ))
+        })
+        .collect()
+}
+
+/// Inline mode: `@bot 问题` offers the answer's excerpts to share; nothing found offers no
+/// result to post, only a button that opens the bot.
 pub async fn on_inline(bot: Bot, q: InlineQuery, app: Arc<App>) -> anyhow::Result<()> {
     let query = q.query.clone();
     let app2 = app.clone();
     let results = tokio::task::spawn_blocking(move || inline_results(&query, &app2)).await?;
-    bot.answer_inline_query(q.id, results)
-        .cache_time(INLINE_CACHE_SECONDS)
-        .await?;
+    let request = match results {
+        Some(results) => bot.answer_inline_query(q.id, results),
+        None => bot
+            .answer_inline_query(q.id, Vec::<InlineQueryResult>::new())
+            .button(InlineQueryResultsButton {
+                text: "报告里没有找到，点这里换个问法问我".to_owned(),
+                kind: InlineQueryResultsButtonKind::StartParameter("inline".to_owned()),
+            }),
+    };
+    request.cache_time(INLINE_CACHE_SECONDS).await?;
     Ok(())
 }

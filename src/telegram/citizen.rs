@@ -11,7 +11,9 @@ use super::App;
 use super::answers;
 use super::reply::send_text;
 use super::roles::help_text;
-use crate::answer;
+use crate::index::{DocSummary, Manifest};
+use crate::knowledge::ANNOUNCEMENTS_ID;
+use crate::render;
 use crate::time::{format_cst, now_unix};
 
 /// 市民可用的命令：
@@ -32,42 +34,97 @@ pub enum CitizenCommand {
     Unsubscribe,
 }
 
-/// Example questions for people who do not know what to ask.
-pub const EXAMPLES: [&str; 3] = [
-    "今年全区经济增长目标是多少？",
-    "人才公寓有什么政策？",
-    "老旧小区燃气管道改造多少个？",
-];
+/// Documents listed by name in /start; more are counted and left to /sources.
+const START_DOCUMENTS: usize = 8;
 
-fn start_text(app: &App) -> String {
-    let m = app.kb.engine().manifest().clone();
-    let docs: Vec<String> = m
+/// What the knowledge base holds, from its own metadata: each report's body, meeting and date
+/// (the announcements document aside).
+fn reports_text(m: &Manifest) -> String {
+    let docs: Vec<&DocSummary> = m
         .documents
         .iter()
-        .map(|d| format!("· 《{}》", d.title))
+        .filter(|d| d.id != ANNOUNCEMENTS_ID)
         .collect();
+    let year = match m.scope.years.as_slice() {
+        [y] => format!("{y}年"),
+        _ => String::new(),
+    };
+    let mut lines: Vec<String> = docs
+        .iter()
+        .take(START_DOCUMENTS)
+        .map(|d| {
+            let who = if d.body.is_empty() {
+                "报告"
+            } else {
+                d.body.as_str()
+            };
+            let what = if d.meeting.is_empty() || d.body.contains("报告") {
+                format!("《{}》", d.title)
+            } else {
+                d.meeting.clone()
+            };
+            let when = if d.dates.is_empty() || d.dates.contains('年') {
+                d.dates.clone()
+            } else {
+                format!("{year}{}", d.dates)
+            };
+            if when.is_empty() {
+                format!("· {who}：{what}")
+            } else {
+                format!("· {who}：{what}（{when}）")
+            }
+        })
+        .collect();
+    if docs.len() > START_DOCUMENTS {
+        lines.push(format!("· ……共 {} 份，发送 /sources 查看全部", docs.len()));
+    }
+    lines.join("\n")
+}
+
+/// How to use the bot: questions, groups, inline mode and the buttons under an answer.
+fn how_to_use(bot_username: &str) -> String {
     format!(
-        "您好！我是北关区 2024 年“两会”问答助手，回答来自以下报告原文，并注明出处：\n{}\n\n可以这样问：\n{}\n\n发送 /subscribe 订阅公告，/help 查看全部命令。",
-        docs.join("\n"),
-        EXAMPLES
-            .iter()
-            .map(|e| format!("· {e}"))
-            .collect::<Vec<_>>()
-            .join("\n")
+        "怎么用：\n· 私聊时直接发问题；在群里 @{bot_username} 加问题，或用 /ask 问题\n· 在任何聊天里输入 @{bot_username} 加问题，可以把答案和出处分享出去\n· 答案下面：“原文”看整段原文，“更多”看其他相关内容，👍 👎 告诉我答得好不好"
     )
+}
+
+/// /start: who the bot is, which reports it has read, example questions it answers, how to
+/// use it; all from the knowledge base in use.
+fn start_text(app: &App, bot_username: &str) -> String {
+    let engine = app.kb.engine();
+    let m = engine.manifest();
+    let examples: Vec<String> = app
+        .kb
+        .suggestions(None, 3)
+        .into_iter()
+        .map(|e| format!("· {e}"))
+        .collect();
+    let mut text = format!(
+        "您好！我是{}“两会”问答助手，回答都摘自这些报告的原文，并注明出处：\n{}",
+        render::scope_phrase(&m.scope),
+        reports_text(m)
+    );
+    if !examples.is_empty() {
+        text.push_str(&format!("\n\n可以这样问：\n{}", examples.join("\n")));
+    }
+    text.push_str(&format!(
+        "\n\n{}\n\n发送 /subscribe 订阅公告，/help 查看全部命令。",
+        how_to_use(bot_username)
+    ));
+    text
 }
 
 async fn sources_text(app: &App) -> anyhow::Result<String> {
     let m = app.kb.engine().manifest().clone();
-    let mut text = answer::render_sources(&m);
+    let mut text = render::render_sources(&m);
     text.push_str(&format!(
-        "\n\n索引建于 {}",
+        "\n\n索引建于 {}（北京时间）",
         format_cst(m.built_at_unix as i64)
     ));
     let kb = app.kb.clone();
     let last = tokio::task::spawn_blocking(move || kb.last_reload()).await??;
     if let Some(at) = last {
-        text.push_str(&format!("\n知识库最近更新：{}", format_cst(at)));
+        text.push_str(&format!("\n知识库最近更新：{}（北京时间）", format_cst(at)));
     }
     Ok(text)
 }
@@ -99,22 +156,30 @@ pub async fn handle(
     bot: Bot,
     msg: Message,
     cmd: CitizenCommand,
+    me: Me,
     app: Arc<App>,
 ) -> anyhow::Result<()> {
     let chat = msg.chat.id;
     let user = msg.from.as_ref().map(|u| u.id.0);
     let text = match cmd {
         CitizenCommand::Ask(q) if !q.trim().is_empty() => {
-            return answers::answer_question(&bot, chat, &app, &q).await;
+            let reply_to = (!msg.chat.is_private()).then_some(msg.id);
+            return answers::answer_question(&bot, chat, reply_to, &app, &q).await;
         }
-        CitizenCommand::Ask(_) => format!("请在 /ask 后面写上问题，例如：/ask {}", EXAMPLES[0]),
-        CitizenCommand::Start => start_text(&app),
-        CitizenCommand::Help => help_text(&app.roles, user),
+        CitizenCommand::Ask(_) => {
+            "请在 /ask 后面写上问题，例如：/ask 今年全区经济增长目标是多少？".to_owned()
+        }
+        CitizenCommand::Start => start_text(&app, me.username()),
+        CitizenCommand::Help => format!(
+            "{}\n\n{}",
+            help_text(&app.roles, user),
+            how_to_use(me.username())
+        ),
         CitizenCommand::Sources => sources_text(&app).await?,
         CitizenCommand::Subscribe => subscription(&app, chat, true).await?.to_owned(),
         CitizenCommand::Unsubscribe => subscription(&app, chat, false).await?.to_owned(),
     };
-    send_text(&bot, chat, text).await?;
+    send_text(&bot, chat, &text).await?;
     Ok(())
 }
 
@@ -138,24 +203,44 @@ pub async fn on_message(bot: Bot, msg: Message, me: Me, app: Arc<App>) -> anyhow
         if private {
             let user = msg.from.as_ref().map(|u| u.id.0);
             let reply = format!("没有这个命令。\n\n{}", help_text(&app.roles, user));
-            send_text(&bot, msg.chat.id, reply).await?;
+            send_text(&bot, msg.chat.id, &reply).await?;
         }
         return Ok(());
     }
     if private {
-        return answers::answer_question(&bot, msg.chat.id, &app, text).await;
+        return answers::answer_question(&bot, msg.chat.id, None, &app, text).await;
     }
-    // In groups: only a mention of the bot or a reply to one of its messages is a question.
-    let mention = format!("@{}", me.username());
+    // In groups: only a mention of the bot or a reply to one of its messages is a question,
+    // and the answer replies to it.
     let replied_to_bot = msg
         .reply_to_message()
         .and_then(|r| r.from.as_ref())
         .is_some_and(|u| u.id == me.id);
-    if text.contains(&mention) || replied_to_bot {
-        let question = text.replace(&mention, " ");
-        return answers::answer_question(&bot, msg.chat.id, &app, &question).await;
+    let question = without_mention(text, me.username());
+    if question.is_some() || replied_to_bot {
+        let question = question.unwrap_or_else(|| text.to_owned());
+        return answers::answer_question(&bot, msg.chat.id, Some(msg.id), &app, &question).await;
     }
     Ok(())
+}
+
+/// The text without mentions of the bot (in any letter case), or None when it mentions it not.
+fn without_mention(text: &str, username: &str) -> Option<String> {
+    let mention = format!("@{}", username.to_ascii_lowercase());
+    let lower = text.to_ascii_lowercase();
+    if !lower.contains(&mention) {
+        return None;
+    }
+    // ASCII lower-casing keeps byte offsets, so positions in `lower` are positions in `text`.
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (i, _) in lower.match_indices(&mention) {
+        out.push_str(&text[at..i]);
+        out.push(' ');
+        at = i + mention.len();
+    }
+    out.push_str(&text[at..]);
+    Some(out)
 }
 
 #[cfg(test)]
@@ -173,5 +258,14 @@ mod tests {
             Some(CitizenCommand::Ask(String::new()))
         );
         assert!(CitizenCommand::parse("/ask@otherbot x", "bot").is_err());
+    }
+
+    #[test]
+    fn mentions_are_found_in_any_letter_case() {
+        assert_eq!(
+            without_mention("@LiangHui_Bot 人才公寓", "lianghui_bot").as_deref(),
+            Some("  人才公寓")
+        );
+        assert_eq!(without_mention("人才公寓", "lianghui_bot"), None);
     }
 }

@@ -11,9 +11,11 @@ use std::time::Duration;
 use teloxide::RequestError;
 use teloxide::payloads::SendMessageSetters;
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardMarkup, LinkPreviewOptions, ParseMode};
+use teloxide::types::{
+    InlineKeyboardMarkup, LinkPreviewOptions, MessageId, ParseMode, ReplyParameters,
+};
 
-use crate::answer;
+use crate::render;
 
 /// Longest wait for a 429's `retry_after` before a reply is given up; a citizen would not wait
 /// longer either.
@@ -22,7 +24,7 @@ const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
 const RETRIES: usize = 2;
 
 /// What the person sees when the search itself failed.
-pub const UNAVAILABLE: &str = answer::UNAVAILABLE_TEXT;
+pub const UNAVAILABLE: &str = render::UNAVAILABLE_TEXT;
 /// What a stale or unknown button says.
 pub const EXPIRED: &str = "这个按钮已失效。";
 
@@ -36,12 +38,64 @@ fn no_preview() -> LinkPreviewOptions {
     }
 }
 
-/// Sends `html` to `chat`, with `keyboard` under it; waits out a 429 and resends.
-pub async fn send_html(
+/// One reply: its HTML, the keyboard under it, and the message it answers.
+#[derive(Debug, Clone, Default)]
+pub struct Reply {
+    html: String,
+    keyboard: Option<InlineKeyboardMarkup>,
+    reply_to: Option<MessageId>,
+}
+
+impl Reply {
+    /// A reply of Telegram HTML (escaped and balanced by whoever built it).
+    pub fn html(html: impl Into<String>) -> Reply {
+        Reply {
+            html: html.into(),
+            ..Reply::default()
+        }
+    }
+
+    /// A reply of plain text, escaped here.
+    pub fn text(text: &str) -> Reply {
+        Reply::html(render::escape_html(text))
+    }
+
+    pub fn keyboard(mut self, keyboard: InlineKeyboardMarkup) -> Reply {
+        self.keyboard = Some(keyboard);
+        self
+    }
+
+    /// Sent as a reply to `message` (still sent if that message is gone).
+    pub fn reply_to(mut self, message: Option<MessageId>) -> Reply {
+        self.reply_to = message;
+        self
+    }
+}
+
+/// Sends a reply, the one way every reply goes: split to fit Telegram's limit without cutting
+/// a tag or an entity, the first part as a reply, the keyboard under the last part; a part that
+/// gets a 429 waits `retry_after` (bounded) and is sent again. Returns the last message sent.
+pub async fn send(bot: &Bot, chat: ChatId, reply: Reply) -> Result<Message, RequestError> {
+    let parts = render::split_html(&reply.html, render::TELEGRAM_MAX_CHARS);
+    let last = parts.len().saturating_sub(1);
+    let mut sent = None;
+    for (i, part) in parts.into_iter().enumerate() {
+        let keyboard = reply.keyboard.clone().filter(|_| i == last);
+        let reply_to = reply.reply_to.filter(|_| i == 0);
+        sent = Some(send_part(bot, chat, part, keyboard, reply_to).await?);
+    }
+    match sent {
+        Some(m) => Ok(m),
+        None => send_part(bot, chat, "…".to_owned(), reply.keyboard, reply.reply_to).await,
+    }
+}
+
+async fn send_part(
     bot: &Bot,
     chat: ChatId,
     html: String,
     keyboard: Option<InlineKeyboardMarkup>,
+    reply_to: Option<MessageId>,
 ) -> Result<Message, RequestError> {
     let mut attempt = 0;
     loop {
@@ -51,6 +105,10 @@ pub async fn send_html(
             .link_preview_options(no_preview());
         if let Some(k) = &keyboard {
             request = request.reply_markup(k.clone());
+        }
+        if let Some(id) = reply_to {
+            request =
+                request.reply_parameters(ReplyParameters::new(id).allow_sending_without_reply());
         }
         match request.await {
             Err(RequestError::RetryAfter(wait))
@@ -65,13 +123,9 @@ pub async fn send_html(
     }
 }
 
-/// Sends plain text (escaped here) to `chat`.
-pub async fn send_text(
-    bot: &Bot,
-    chat: ChatId,
-    text: impl Into<String>,
-) -> Result<Message, RequestError> {
-    send_html(bot, chat, answer::escape_html(&text.into()), None).await
+/// Sends plain text to `chat`.
+pub async fn send_text(bot: &Bot, chat: ChatId, text: &str) -> Result<Message, RequestError> {
+    send(bot, chat, Reply::text(text)).await
 }
 
 /// The chat a button was pressed in: its message's chat, or the private chat with the user.

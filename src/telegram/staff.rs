@@ -9,8 +9,8 @@ use teloxide::utils::command::BotCommands;
 
 use super::App;
 use super::callback::Callback;
-use super::reply::{send_html, send_text};
-use crate::answer::escape_html;
+use super::reply::{Reply, send, send_text};
+use crate::render::escape_html;
 use crate::time::now_unix;
 
 /// Longest announcement accepted, in characters (a Telegram message holds 4096).
@@ -46,7 +46,7 @@ pub async fn handle(
     let chars = text.chars().count();
     if chars > MAX_ANNOUNCEMENT_CHARS {
         let hint = format!("公告太长（{chars} 字），请精简到 {MAX_ANNOUNCEMENT_CHARS} 字以内。");
-        send_text(&bot, chat, hint).await?;
+        send_text(&bot, chat, &hint).await?;
         return Ok(());
     }
     let draft = text.clone();
@@ -72,7 +72,7 @@ pub async fn handle(
         "公告预览（将发送给 {subscribers} 位订阅者）：\n\n{}",
         escape_html(&text)
     );
-    send_html(&bot, chat, preview, Some(keyboard)).await?;
+    send(&bot, chat, Reply::html(preview).keyboard(keyboard)).await?;
     Ok(())
 }
 

@@ -15,10 +15,10 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 use super::App;
 use super::admin::{change_failure, reload_summary};
 use super::callback::{Callback, RemoveStep};
-use super::reply::{EXPIRED, callback_chat, send_html, send_text};
-use crate::answer::escape_html;
+use super::reply::{EXPIRED, Reply, callback_chat, send, send_text};
 use crate::knowledge::{self, ANNOUNCEMENTS_ID, MAX_FILE_BYTES, NameError};
 use crate::passages;
+use crate::render::escape_html;
 use crate::service::{ChangeError, Reload};
 
 /// Uploads awaiting 确认 kept at once; older ones expire.
@@ -86,14 +86,14 @@ pub async fn on_document(bot: Bot, msg: Message, app: std::sync::Arc<App>) -> an
     };
     let name = match knowledge::upload_name(doc.file_name.as_deref().unwrap_or_default()) {
         Ok(n) => n,
-        Err(e) => return Ok(send_text(&bot, chat, name_problem(&e)).await.map(drop)?),
+        Err(e) => return Ok(send_text(&bot, chat, &name_problem(&e)).await.map(drop)?),
     };
     if doc.file.size as usize > MAX_FILE_BYTES {
         let text = format!(
             "文件太大（{} 字节），最多 {MAX_FILE_BYTES} 字节。",
             doc.file.size
         );
-        send_text(&bot, chat, text).await?;
+        send_text(&bot, chat, &text).await?;
         return Ok(());
     }
     let file = bot.get_file(doc.file.id.clone()).await?;
@@ -105,7 +105,7 @@ pub async fn on_document(bot: Bot, msg: Message, app: std::sync::Arc<App>) -> an
             send_text(
                 &bot,
                 chat,
-                format!("文件无法使用，知识库没有改动：\n{problem}"),
+                &format!("文件无法使用，知识库没有改动：\n{problem}"),
             )
             .await?;
             return Ok(());
@@ -121,7 +121,12 @@ pub async fn on_document(bot: Bot, msg: Message, app: std::sync::Arc<App>) -> an
         InlineKeyboardButton::callback("取消", Callback::Upload { id, save: false }.to_string()),
     ]]);
     let text = format!("文件 {name} 检查通过。{what}。\n确认后保存到知识库并重新加载。");
-    send_html(&bot, chat, escape_html(&text), Some(keyboard)).await?;
+    send(
+        &bot,
+        chat,
+        Reply::html(escape_html(&text)).keyboard(keyboard),
+    )
+    .await?;
     Ok(())
 }
 
@@ -180,7 +185,12 @@ pub async fn remove_command(bot: &Bot, chat: ChatId, app: &App) -> anyhow::Resul
         return Ok(());
     }
     let keyboard = InlineKeyboardMarkup::new(rows);
-    send_html(bot, chat, "选择要删除的文档：".to_owned(), Some(keyboard)).await?;
+    send(
+        bot,
+        chat,
+        Reply::html("选择要删除的文档：".to_owned()).keyboard(keyboard),
+    )
+    .await?;
     Ok(())
 }
 
@@ -214,7 +224,7 @@ pub async fn button(
             let result = app
                 .change(move |kb| kb.save_document(&upload.name, &upload.bytes))
                 .await?;
-            send_text(bot, chat, change_report(result, &app.token)).await?;
+            send_text(bot, chat, &change_report(result, &app.token)).await?;
             Ok("已处理".to_owned())
         }
         Callback::Remove {
@@ -265,13 +275,18 @@ async fn remove_button(
                 "确认从知识库删除《{}》（{}，{} 段）？",
                 d.title, d.file, d.passages
             );
-            send_html(bot, chat, escape_html(&text), Some(keyboard)).await?;
+            send(
+                bot,
+                chat,
+                Reply::html(escape_html(&text)).keyboard(keyboard),
+            )
+            .await?;
             Ok("请确认".to_owned())
         }
         RemoveStep::Confirm => {
             let file = d.file.clone();
             let result = app.change(move |kb| kb.remove_document(&file)).await?;
-            send_text(bot, chat, change_report(result, &app.token)).await?;
+            send_text(bot, chat, &change_report(result, &app.token)).await?;
             Ok("已处理".to_owned())
         }
     }

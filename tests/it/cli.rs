@@ -41,7 +41,7 @@ fn ask_prints_excerpts_with_sources() {
         "{out}"
     );
     assert!(
-        out.contains("《凝心聚力谋发展 奋勇争先谱新篇》 › 预期目标"),
+        out.contains("—— 政府工作报告 · 预期目标 全区经济增长6.5% · 2024年5月31日"),
         "{out}"
     );
 }

@@ -93,5 +93,8 @@ fn held_out_residents_set_does_not_regress() {
     assert!(all.answerable >= 70, "{report}");
     assert!(all.recall_at_3() >= 0.85, "{report}");
     assert!(all.unanswerable_direct <= 3, "{report}");
-    assert!(all.off_topic_none as f64 >= all.off_topic as f64 * 0.85, "{report}");
+    assert!(
+        all.off_topic_none as f64 >= all.off_topic as f64 * 0.85,
+        "{report}"
+    );
 }

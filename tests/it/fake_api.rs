@@ -2,7 +2,11 @@
 //!
 //! It answers the methods the bot calls (teloxide sends PascalCase names), hands out queued
 //! updates to `GetUpdates`, records every request, and can be scripted to fail a method for a
-//! chat (403, 429 with `retry_after`, …). Lives only in the tests.
+//! chat (403, 429 with `retry_after`, …). Like Telegram, it refuses what Telegram refuses: HTML
+//! it cannot parse (unknown tags, unbalanced tags, a named entity other than `&lt; &gt; &amp;
+//! &quot;`), text over 4,096 characters after parsing, empty text and `callback_data` over 64
+//! bytes; a refused request is recorded with its error so that tests can see it. Lives only in
+//! the tests.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -23,6 +27,10 @@ pub struct Request {
     pub method: String,
     pub body: Value,
     pub at: Instant,
+    /// What the fake refused it for, as Telegram would have.
+    pub refused: Option<String>,
+    /// The id of the message it sent (SendMessage) or changed (EditMessage…).
+    pub message_id: Option<i64>,
 }
 
 impl Request {
@@ -90,9 +98,12 @@ impl FakeApi {
         self.push_update(json!({ "message": message(user, user, "private", text) }));
     }
 
-    /// A text message from `user` in the group `chat`.
-    pub fn group_text(&self, chat: i64, user: i64, text: &str) {
-        self.push_update(json!({ "message": message(chat, user, "group", text) }));
+    /// A text message from `user` in the group `chat`; returns its message id.
+    pub fn group_text(&self, chat: i64, user: i64, text: &str) -> i64 {
+        let m = message(chat, user, "group", text);
+        let id = m["message_id"].as_i64().unwrap_or_default();
+        self.push_update(json!({ "message": m }));
+        id
     }
 
     /// A message of another kind (sticker) from `user` in a private chat.
@@ -118,6 +129,57 @@ impl FakeApi {
         let mut m = message(user, BOT_ID, "private", "公告预览");
         m["from"] =
             json!({ "id": BOT_ID, "is_bot": true, "first_name": "bot", "username": BOT_USERNAME });
+        self.push_update(json!({
+            "callback_query": {
+                "id": format!("cb{}", rand_id()),
+                "from": { "id": user, "is_bot": false, "first_name": "用户" },
+                "chat_instance": "ci",
+                "data": data,
+                "message": m,
+            }
+        }));
+    }
+
+    /// A press of the button with `data` under the latest message the bot sent to `chat` that
+    /// has it, by `user`: the callback carries that message, its id and its current keyboard,
+    /// as Telegram's does.
+    pub fn press_under(&self, user: i64, chat: i64, data: &str) {
+        let reqs = self.requests();
+        let has_button = |r: &Request| {
+            r.body["reply_markup"]["inline_keyboard"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|row| row.as_array().into_iter().flatten())
+                .any(|b| b["callback_data"] == data)
+        };
+        let sent = reqs
+            .iter()
+            .rev()
+            .find(|r| {
+                r.refused.is_none()
+                    && r.chat_id() == Some(chat)
+                    && r.message_id.is_some()
+                    && has_button(r)
+            })
+            .unwrap_or_else(|| panic!("no message to {chat} with button {data}"));
+        let id = sent.message_id.unwrap_or_default();
+        // The keyboard as it is now: the latest markup sent or set for that message.
+        let markup = reqs
+            .iter()
+            .rev()
+            .find(|r| {
+                r.refused.is_none()
+                    && r.message_id == Some(id)
+                    && r.body.get("reply_markup").is_some()
+            })
+            .map_or(Value::Null, |r| r.body["reply_markup"].clone());
+        let kind = if chat < 0 { "group" } else { "private" };
+        let mut m = message(chat, BOT_ID, kind, sent.text());
+        m["message_id"] = json!(id);
+        m["from"] =
+            json!({ "id": BOT_ID, "is_bot": true, "first_name": "bot", "username": BOT_USERNAME });
+        m["reply_markup"] = markup;
         self.push_update(json!({
             "callback_query": {
                 "id": format!("cb{}", rand_id()),
@@ -166,17 +228,27 @@ impl FakeApi {
             .push_back(reply);
     }
 
+    /// Requests Telegram would have refused, with why.
+    pub fn refused(&self) -> Vec<(String, String)> {
+        self.requests()
+            .into_iter()
+            .filter_map(|r| r.refused.map(|e| (format!("{} {}", r.method, r.body), e)))
+            .collect()
+    }
+
     pub fn requests(&self) -> Vec<Request> {
         self.inner.lock().unwrap().requests.clone()
     }
 
-    /// Texts the bot sent to `chat` with SendMessage or EditMessageText, in order.
+    /// Texts the bot sent to `chat` with SendMessage or EditMessageText and that Telegram
+    /// would have accepted, in order.
     pub fn sent_to(&self, chat: i64) -> Vec<String> {
         self.requests()
             .into_iter()
             .filter(|r| {
                 (r.method == "SendMessage" || r.method == "EditMessageText")
                     && r.chat_id() == Some(chat)
+                    && r.refused.is_none()
             })
             .map(|r| r.text().to_owned())
             .collect()
@@ -263,20 +335,37 @@ async fn handle(
         .get("chat_id")
         .and_then(Value::as_i64)
         .unwrap_or_default();
-    let scripted = {
+    let (scripted, message_id) = {
         let mut inner = api.inner.lock().unwrap();
+        let refused = refusal(&method, &body);
+        let message_id = match method.as_str() {
+            "SendMessage" if refused.is_none() => {
+                inner.next_message_id += 1;
+                Some(inner.next_message_id)
+            }
+            "EditMessageText" | "EditMessageReplyMarkup" => {
+                body.get("message_id").and_then(Value::as_i64)
+            }
+            _ => None,
+        };
         inner.requests.push(Request {
             method: method.clone(),
             body: body.clone(),
             at: Instant::now(),
+            refused,
+            message_id,
         });
-        inner
+        let scripted = inner
             .scripts
             .get_mut(&(method.clone(), chat))
-            .and_then(VecDeque::pop_front)
+            .and_then(VecDeque::pop_front);
+        (scripted, message_id)
     };
     if let Some(reply) = scripted {
         return Json(reply);
+    }
+    if let Some(description) = refusal(&method, &body) {
+        return Json(error(400, &description));
     }
     match method.as_str() {
         "GetMe" => ok(json!({
@@ -316,20 +405,13 @@ async fn handle(
                 let _ = tokio::time::timeout(Duration::from_millis(50), notified).await;
             }
         }
-        "SendMessage" | "EditMessageText" => {
-            let id = {
-                let mut inner = api.inner.lock().unwrap();
-                inner.next_message_id += 1;
-                inner.next_message_id
-            };
-            ok(json!({
-                "message_id": body.get("message_id").and_then(Value::as_i64).unwrap_or(id),
-                "date": 1_717_142_400,
-                "chat": { "id": chat, "type": "private", "first_name": "用户" },
-                "from": { "id": BOT_ID, "is_bot": true, "first_name": "两会问答", "username": BOT_USERNAME },
-                "text": body.get("text").cloned().unwrap_or(json!("")),
-            }))
-        }
+        "SendMessage" | "EditMessageText" | "EditMessageReplyMarkup" => ok(json!({
+            "message_id": message_id.unwrap_or_default(),
+            "date": 1_717_142_400,
+            "chat": { "id": chat, "type": "private", "first_name": "用户" },
+            "from": { "id": BOT_ID, "is_bot": true, "first_name": "两会问答", "username": BOT_USERNAME },
+            "text": body.get("text").cloned().unwrap_or(json!("")),
+        })),
         _ => ok(json!(true)),
     }
 }
@@ -366,4 +448,198 @@ pub fn too_many(retry_after: u64) -> Value {
         "description": format!("Too Many Requests: retry after {retry_after}"),
         "parameters": { "retry_after": retry_after }
     })
+}
+
+/// Telegram's limit on a message's text after entity parsing, in UTF-16 code units.
+pub const MAX_TEXT: usize = 4096;
+/// Telegram's limit on `callback_data`, in bytes.
+pub const MAX_CALLBACK_DATA: usize = 64;
+
+/// Why Telegram would refuse this request, if it would.
+pub fn refusal(method: &str, body: &Value) -> Option<String> {
+    let html = |v: &Value| v.get("parse_mode").and_then(Value::as_str) == Some("HTML");
+    let mut texts: Vec<(&str, bool)> = Vec::new();
+    match method {
+        "SendMessage" | "EditMessageText" => {
+            texts.push((
+                body.get("text").and_then(Value::as_str).unwrap_or_default(),
+                html(body),
+            ));
+        }
+        "AnswerInlineQuery" => {
+            for r in body
+                .get("results")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let content = &r["input_message_content"];
+                texts.push((
+                    content["message_text"].as_str().unwrap_or_default(),
+                    html(content),
+                ));
+                if let Some(e) = buttons_refusal(&r["reply_markup"]) {
+                    return Some(e);
+                }
+            }
+        }
+        _ => {}
+    }
+    for (text, is_html) in texts {
+        let visible = if is_html {
+            match parse_html(text) {
+                Ok(v) => v,
+                Err(e) => return Some(format!("Bad Request: can't parse entities: {e}")),
+            }
+        } else {
+            text.to_owned()
+        };
+        if visible.trim().is_empty() {
+            return Some("Bad Request: message text is empty".to_owned());
+        }
+        if visible.encode_utf16().count() > MAX_TEXT {
+            return Some("Bad Request: message is too long".to_owned());
+        }
+    }
+    buttons_refusal(body.get("reply_markup").unwrap_or(&Value::Null))
+}
+
+fn buttons_refusal(markup: &Value) -> Option<String> {
+    for row in markup["inline_keyboard"].as_array().into_iter().flatten() {
+        for b in row.as_array().into_iter().flatten() {
+            if b["text"].as_str().is_none_or(str::is_empty) {
+                return Some("Bad Request: button text is empty".to_owned());
+            }
+            if b["callback_data"]
+                .as_str()
+                .is_some_and(|d| d.len() > MAX_CALLBACK_DATA)
+            {
+                return Some("Bad Request: BUTTON_DATA_INVALID".to_owned());
+            }
+        }
+    }
+    None
+}
+
+/// The tags Telegram's HTML knows.
+const TAGS: &[&str] = &[
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "span",
+    "tg-spoiler",
+    "a",
+    "code",
+    "pre",
+    "blockquote",
+    "tg-emoji",
+];
+
+/// Parses Telegram HTML as Telegram does (strictly enough), returning the visible text.
+pub fn parse_html(text: &str) -> Result<String, String> {
+    let mut visible = String::with_capacity(text.len());
+    let mut open: Vec<String> = Vec::new();
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        match c {
+            '<' => {
+                let end = rest.find('>').ok_or("unclosed start tag")?;
+                let tag = &rest[1..end];
+                let (closing, body) = match tag.strip_prefix('/') {
+                    Some(b) => (true, b),
+                    None => (false, tag),
+                };
+                let name = body
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
+                if !TAGS.contains(&name.as_str()) {
+                    return Err(format!("unsupported start tag \"{name}\""));
+                }
+                if closing {
+                    if open.pop().as_deref() != Some(name.as_str()) {
+                        return Err(format!("unmatched end tag \"{name}\""));
+                    }
+                } else {
+                    open.push(name);
+                }
+                rest = &rest[end + 1..];
+            }
+            '&' => {
+                let end = rest.find(';').filter(|&e| e <= 10).ok_or("unescaped &")?;
+                let entity = &rest[1..end];
+                let ch = match entity {
+                    "lt" => '<',
+                    "gt" => '>',
+                    "amp" => '&',
+                    "quot" => '"',
+                    e if e.starts_with('#') => {
+                        let n = e.strip_prefix("#x").map_or_else(
+                            || e[1..].parse::<u32>().ok(),
+                            |h| u32::from_str_radix(h, 16).ok(),
+                        );
+                        n.and_then(char::from_u32).ok_or("bad numeric entity")?
+                    }
+                    other => return Err(format!("unsupported entity &{other};")),
+                };
+                visible.push(ch);
+                rest = &rest[end + 1..];
+            }
+            '>' => return Err("unescaped >".to_owned()),
+            _ => {
+                visible.push(c);
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+    }
+    if let Some(tag) = open.pop() {
+        return Err(format!("unclosed tag \"{tag}\""));
+    }
+    Ok(visible)
+}
+
+#[test]
+fn the_fake_refuses_what_telegram_refuses() {
+    assert_eq!(parse_html("a &lt;b&gt; <b>粗</b>").unwrap(), "a <b> 粗");
+    for bad in [
+        "<b>x",
+        "x</b>",
+        "<script>x</script>",
+        "&nbsp;",
+        "a & b",
+        "a > b",
+        "&am",
+    ] {
+        assert!(parse_html(bad).is_err(), "{bad}");
+    }
+    let send = |text: &str| json!({ "chat_id": 1, "text": text, "parse_mode": "HTML" });
+    assert!(refusal("SendMessage", &send(&"字".repeat(MAX_TEXT))).is_none());
+    assert!(
+        refusal("SendMessage", &send(&"字".repeat(MAX_TEXT + 1)))
+            .unwrap()
+            .contains("too long")
+    );
+    // Markup does not count, emoji count twice.
+    assert!(
+        refusal(
+            "SendMessage",
+            &send(&format!("<b>{}</b>", "字".repeat(MAX_TEXT)))
+        )
+        .is_none()
+    );
+    assert!(refusal("SendMessage", &send(&"📄".repeat(MAX_TEXT / 2 + 1))).is_some());
+    let long_data = json!({ "chat_id": 1, "text": "x", "reply_markup": { "inline_keyboard": [[
+        { "text": "原文", "callback_data": "x".repeat(65) }
+    ]] } });
+    assert_eq!(
+        refusal("SendMessage", &long_data).unwrap(),
+        "Bad Request: BUTTON_DATA_INVALID"
+    );
 }

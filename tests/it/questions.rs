@@ -1,6 +1,9 @@
 //! Hostile and odd questions: each gets an answer or a clear refusal, never a panic.
 
-use lianghui_bot::answer::{Answer, render_html, render_plain};
+use lianghui_bot::answer::Answer;
+use lianghui_bot::render::{
+    TELEGRAM_MAX_CHARS, render_html, render_plain, split_html, telegram_len,
+};
 use lianghui_bot::search::{Question, QuestionError};
 use proptest::prelude::*;
 
@@ -46,10 +49,9 @@ fn syntax_in_questions_does_not_steer_the_query() {
 #[test]
 fn html_of_an_answer_is_balanced_and_escaped() {
     let a = answer("<script>经济增长</script>").unwrap();
-    for msg in render_html(&a) {
-        assert!(!msg.contains("<script>"));
-        assert_eq!(msg.matches("<b>").count(), msg.matches("</b>").count());
-    }
+    let html = render_html(&a, a.items.len());
+    assert!(!html.contains("<script>"));
+    assert_eq!(html.matches("<b>").count(), html.matches("</b>").count());
 }
 
 proptest! {
@@ -63,8 +65,8 @@ proptest! {
             for item in &a.items {
                 prop_assert!(item.excerpt.text.chars().count() <= 150);
             }
-            for msg in render_html(&a) {
-                prop_assert!(msg.chars().count() <= 4096);
+            for msg in split_html(&render_html(&a, a.items.len()), TELEGRAM_MAX_CHARS) {
+                prop_assert!(telegram_len(&msg) <= TELEGRAM_MAX_CHARS);
             }
         }
     }

@@ -88,7 +88,12 @@ async fn citizens_get_sourced_answers_and_helpful_replies() {
     api.private_text(100, "/start");
     let start = api.wait_sent(100, 1).await;
     assert!(
-        has(&start, "北关区第十一届人民代表大会第四次会议召开") && has(&start, "/subscribe"),
+        has(
+            &start,
+            "人大：北关区第十一届人民代表大会第四次会议（2024年5月31日至6月1日）"
+        ) && has(&start, "/subscribe")
+            && has(&start, &format!("@{BOT_USERNAME}"))
+            && has(&start, "“原文”"),
         "{start:?}"
     );
 
@@ -108,7 +113,7 @@ async fn citizens_get_sourced_answers_and_helpful_replies() {
     assert!(
         reply
             .text()
-            .contains("《凝心聚力谋发展 奋勇争先谱新篇》 › 预期目标"),
+            .contains("📄 <i>政府工作报告 · 预期目标 全区经济增长6.5% · 2024年5月31日</i>"),
         "{}",
         reply.text()
     );
@@ -140,13 +145,24 @@ async fn citizens_get_sourced_answers_and_helpful_replies() {
 
     // Groups: only /ask, a mention or a reply to the bot is a question.
     api.group_text(-500, 109, "人才公寓");
-    api.group_text(-500, 109, &format!("/ask@{BOT_USERNAME} 人才公寓"));
-    api.group_text(-500, 109, &format!("@{BOT_USERNAME} 一岗一房"));
+    let asked = [
+        api.group_text(-500, 109, &format!("/ask@{BOT_USERNAME} 人才公寓")),
+        // A mention in other letter case is a mention.
+        api.group_text(-500, 110, &format!("@{} 一岗一房", BOT_USERNAME.to_uppercase())),
+    ];
     let group = api.wait_sent(-500, 2).await;
     assert!(
         has(&group, "人才公寓</b>450套") && has(&group, "一岗一房"),
         "{group:?}"
     );
+    // In a group, each answer replies to the question it answers.
+    let replied: Vec<i64> = api
+        .requests()
+        .iter()
+        .filter(|r| r.method == "SendMessage" && r.chat_id() == Some(-500))
+        .filter_map(|r| r.body["reply_parameters"]["message_id"].as_i64())
+        .collect();
+    assert_eq!(replied, asked.to_vec(), "answers reply to their questions");
 
     // Subscriptions are idempotent.
     for text in ["/subscribe", "/subscribe", "/unsubscribe", "/unsubscribe"] {
@@ -189,6 +205,11 @@ async fn citizens_get_sourced_answers_and_helpful_replies() {
         assert_eq!(cmds.contains("reload"), id == ADMIN);
     }
     assert!(!bot.log().contains(TOKEN), "the token must never be logged");
+    assert!(
+        api.refused().is_empty(),
+        "Telegram would refuse: {:?}",
+        api.refused()
+    );
 }
 
 /// Subscribes `users` and waits for their confirmations.
@@ -468,7 +489,7 @@ async fn reload_keeps_the_old_index_on_error_and_loses_no_question() {
     );
     api.private_text(401, "停水检修");
     assert!(
-        has(&api.wait_sent(401, 1).await, "《停水通知》"),
+        has(&api.wait_sent(401, 1).await, "📄 <i>停水通知</i>"),
         "the new document is searchable"
     );
     api.private_text(402, "/sources");
