@@ -60,7 +60,7 @@ impl Answer {
                 rank: first_rank + i,
                 score: h.score,
                 passage: h.passage.clone(),
-                excerpt: excerpt(&h.passage.text, &h.marks, EXCERPT_CHARS),
+                excerpt: excerpt(&h.passage.text, &h.marks, &h.anchors, EXCERPT_CHARS),
             })
             .collect();
         let grade = if hits.hits.is_empty() {
@@ -99,25 +99,39 @@ impl Answer {
     }
 }
 
-/// Sentences of `text` with the weight of the marks they hold.
-fn weighed_sentences(text: &str, marks: &[Range<usize>]) -> Vec<(Range<usize>, usize)> {
+/// Sentences of `text` with how much of the question they hold: marked words count twice,
+/// anchors (the question's words inside other words, their parts) once.
+fn weighed_sentences(
+    text: &str,
+    marks: &[Range<usize>],
+    anchors: &[Range<usize>],
+) -> Vec<(Range<usize>, usize)> {
+    let weight = |s: &Range<usize>, ranges: &[Range<usize>]| -> usize {
+        ranges
+            .iter()
+            .filter(|m| m.start >= s.start && m.end <= s.end)
+            .map(|m| text[m.clone()].chars().count())
+            .sum()
+    };
     crate::text::sentences(text)
         .map(|s| {
-            let weight = marks
-                .iter()
-                .filter(|m| m.start >= s.start && m.end <= s.end)
-                .map(|m| text[m.clone()].chars().count())
-                .sum();
-            (s, weight)
+            let w = 2 * weight(&s, marks) + weight(&s, anchors);
+            (s, w)
         })
         .collect()
 }
 
-/// The excerpt of `text` a citizen is shown: the sentence holding the most of the marked
-/// words, then the sentences after it that also hold some, while they fit in about
-/// `max_chars`. A lead sentence longer than that is cut at clauses around its marks.
-pub fn excerpt(text: &str, marks: &[Range<usize>], max_chars: usize) -> Excerpt {
-    let sentences = weighed_sentences(text, marks);
+/// The excerpt of `text` a citizen is shown: the sentence holding the most of the question
+/// (its marked words, then its anchors), then the sentences after it that also hold some,
+/// while they fit in about `max_chars`. A lead sentence longer than that is cut at clauses
+/// around its marks.
+pub fn excerpt(
+    text: &str,
+    marks: &[Range<usize>],
+    anchors: &[Range<usize>],
+    max_chars: usize,
+) -> Excerpt {
+    let sentences = weighed_sentences(text, marks, anchors);
     let Some(lead) = sentences
         .iter()
         .enumerate()
@@ -227,7 +241,8 @@ mod tests {
             "前文很长，讲别的事。".repeat(20),
             "后文。".repeat(60)
         );
-        let e = excerpt(&text, &marks_of(&text, &["蓝天实验室", "航空"]), 150);
+        let m = marks_of(&text, &["蓝天实验室", "航空"]);
+        let e = excerpt(&text, &m, &m, 150);
         assert_eq!(
             e.text,
             "把蓝天实验室打造成国内领先的航空科研平台。实验室将引进航空人才。"
@@ -245,7 +260,8 @@ mod tests {
             "甲乙丙丁".repeat(40),
             "戊己庚辛".repeat(40)
         );
-        let e = excerpt(&text, &marks_of(&text, &["经济增长"]), 60);
+        let m = marks_of(&text, &["经济增长"]);
+        let e = excerpt(&text, &m, &m, 60);
         assert!(e.text.chars().count() <= 60, "{}", e.text);
         assert!(e.text.contains("经济增长6.5%"), "{}", e.text);
         assert!(e.cut_start && e.cut_end);

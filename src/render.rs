@@ -159,22 +159,29 @@ pub fn lead(answer: &Answer) -> String {
         return DIRECT_LEAD.to_owned();
     }
     let scope = scope_phrase(&answer.scope);
-    let mut notes: Vec<String> = Vec::new();
-    for reason in &answer.grade.reasons {
-        let note = match reason {
-            Reason::OtherPlace(place) => {
-                format!("这些报告讲的是{scope}的安排，没有专门谈{place}。")
-            }
-            Reason::OtherYear(year) => format!("这些报告讲的是{scope}的安排，没有{year}年的内容。"),
-            Reason::MissingDetail(d) => format!("报告里没有写{}。", detail_name(*d)),
-            Reason::Partial | Reason::Unclear => continue,
-        };
-        if !notes.contains(&note) {
-            notes.push(note);
+    let reasons = &answer.grade.reasons;
+    // What the reports cover comes first; the missing detail only when the scope is right.
+    let scope_note = reasons.iter().find_map(|r| match r {
+        Reason::OtherPlace(place) => {
+            Some(format!("这些报告讲的是{scope}的安排，没有专门谈{place}。"))
         }
+        Reason::OtherYear(year) => {
+            Some(format!("这些报告讲的是{scope}的安排，没有{year}年的内容。"))
+        }
+        _ => None,
+    });
+    let detail = reasons.iter().find_map(|r| match r {
+        Reason::MissingDetail(d) => Some(*d),
+        _ => None,
+    });
+    match (scope_note, detail) {
+        (Some(note), _) => format!("{note}{RELATED_LEAD}"),
+        (None, Some(d)) => format!(
+            "报告里没有直接的答案（没有写{}），下面的内容可能有关：",
+            detail_name(d)
+        ),
+        (None, None) => RELATED_LEAD.to_owned(),
     }
-    notes.push(RELATED_LEAD.to_owned());
-    notes.join("")
 }
 
 /// The friendly reply to small talk, saying what the bot can do.

@@ -141,8 +141,11 @@ pub struct Hit {
     /// Share of the question's weighted words found in the passage (0..=1).
     pub coverage: f32,
     /// Byte ranges of `passage.text` holding a question word or one of its synonyms, whole
-    /// words only, sorted and disjoint.
+    /// words only, sorted and disjoint: what is shown in bold.
     pub marks: Vec<Range<usize>>,
+    /// Where the question's words, synonyms or their parts occur at all (also inside other
+    /// words), sorted: what the excerpt is chosen around.
+    pub anchors: Vec<Range<usize>>,
 }
 
 /// What a search found.
@@ -218,10 +221,11 @@ struct Weighted {
     topic: bool,
 }
 
-/// A passage loaded for one search, with its whole-word marks.
+/// A passage loaded for one search, with its whole-word marks and its anchors.
 struct Shown {
     passage: Passage,
     marks: Vec<Range<usize>>,
+    anchors: Vec<Range<usize>>,
 }
 
 /// What one search has read so far: passages loaded and document frequencies looked up, so
@@ -355,6 +359,7 @@ impl Engine {
                 score: c.score,
                 coverage: c.coverage,
                 marks: merge_adjacent(shown.marks),
+                anchors: shown.anchors,
             });
         }
         Ok(Hits {
@@ -447,7 +452,11 @@ impl Engine {
     ) -> Result<Grade, SearchError> {
         let scope = &self.manifest.scope;
         let best = &candidates[0];
-        let Shown { passage, marks } = self.show(reads, best.addr, words)?;
+        let Shown {
+            passage,
+            marks,
+            anchors,
+        } = self.show(reads, best.addr, words)?;
         let folded = text::fold_for_match(&passage.text);
         let heading = text::fold_for_match(&format!("{} {}", passage.title, passage.section));
         // A direct answer names what was asked as a word of its own: a question word found only
@@ -470,7 +479,7 @@ impl Engine {
             .collect();
         let detail_found = asked
             .detail
-            .is_none_or(|d| self.holds_detail(q, &passage.text, marks, d));
+            .is_none_or(|d| self.holds_detail(q, &passage.text, anchors, d));
         let evidence = Evidence {
             coverage: best.coverage,
             substantive: true,
@@ -491,8 +500,15 @@ impl Engine {
     ) -> Result<&'r Shown, SearchError> {
         if !reads.shown.contains_key(&addr) {
             let (passage, bounds) = self.load_with_bounds(reads.searcher, addr)?;
-            let marks = self.marks(&passage.text, &bounds, words);
-            reads.shown.insert(addr, Shown { passage, marks });
+            let (marks, anchors) = self.marks(&passage.text, &bounds, words);
+            reads.shown.insert(
+                addr,
+                Shown {
+                    passage,
+                    marks,
+                    anchors,
+                },
+            );
         }
         Ok(&reads.shown[&addr])
     }
@@ -536,7 +552,7 @@ impl Engine {
                 continue;
             }
             let shown = self.show(reads, candidates[i].addr, words)?;
-            if self.holds_detail(q, &shown.passage.text, &shown.marks, detail) {
+            if self.holds_detail(q, &shown.passage.text, &shown.anchors, detail) {
                 let chosen = candidates.remove(i);
                 candidates.insert(0, chosen);
                 break;
@@ -545,10 +561,16 @@ impl Engine {
         Ok(())
     }
 
-    /// Whole-word marks of the question's words and their synonyms in `text`: an occurrence
-    /// counts only where a word of the passage begins and another ends (`bounds`), so a mark is
-    /// never inside another word; a single character only when the question word is one.
-    fn marks(&self, text: &str, bounds: &[usize], words: &[Weighted]) -> Vec<Range<usize>> {
+    /// Whole-word marks of the question's words and their synonyms in `text`, and anchors. A
+    /// mark counts only where a word of the passage begins and another ends (`bounds`), so it is
+    /// never inside another word; a single character only when the question word is one; never
+    /// the area's own name. Anchors are every occurrence of those words and of their parts.
+    fn marks(
+        &self,
+        text: &str,
+        bounds: &[usize],
+        words: &[Weighted],
+    ) -> (Vec<Range<usize>>, Vec<Range<usize>>) {
         let folded = text::fold_for_match(text);
         // Folding keeps every character in place; where it also keeps every width (the usual
         // case), a byte offset in `folded` is the same offset in `text`.
@@ -571,36 +593,48 @@ impl Engine {
             let ce = folded_starts.binary_search(&e).ok()?;
             Some(to_text[cs]..to_text[ce])
         };
-        let mut forms: Vec<&str> = Vec::new();
+        // (form, whether it may be marked): words and synonyms may; parts only anchor.
+        let mut forms: Vec<(&str, bool)> = Vec::new();
+        let area = &self.manifest.scope.area;
         for w in words {
             let single = w.word.text.chars().count() == 1;
-            for f in std::iter::once(&w.word.text).chain(&w.word.synonyms) {
-                if (single || f.chars().count() >= 2) && !forms.contains(&f.as_str()) {
-                    forms.push(f);
+            let markable = std::iter::once(&w.word.text).chain(&w.word.synonyms);
+            for f in markable {
+                if (single || f.chars().count() >= 2) && !forms.iter().any(|(g, _)| g == f) {
+                    forms.push((f, !area.contains(f)));
+                }
+            }
+            for p in &w.word.parts {
+                if !forms.iter().any(|(g, _)| g == p) {
+                    forms.push((p, false));
                 }
             }
         }
         // Longest first, so a longer word wins where two overlap.
-        forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
-        let mut marks: Vec<Range<usize>> = Vec::new();
-        for form in forms {
+        forms.sort_by_key(|(f, _)| std::cmp::Reverse(f.len()));
+        let (mut marks, mut anchors): (Vec<Range<usize>>, Vec<Range<usize>>) =
+            (Vec::new(), Vec::new());
+        for (form, markable) in forms {
             for (b, m) in folded.match_indices(form) {
                 let Some(range) = to_text_range(b, b + m.len()) else {
                     continue;
                 };
                 let whole = bounds.binary_search(&range.start).is_ok()
                     && bounds.binary_search(&range.end).is_ok();
-                if whole
-                    && !marks
-                        .iter()
-                        .any(|r| r.start < range.end && range.start < r.end)
-                {
-                    marks.push(range);
+                let free = |v: &[Range<usize>]| {
+                    !v.iter().any(|r| r.start < range.end && range.start < r.end)
+                };
+                if markable && whole && free(&marks) {
+                    marks.push(range.clone());
+                }
+                if free(&anchors) {
+                    anchors.push(range);
                 }
             }
         }
         marks.sort_by_key(|r| r.start);
-        marks
+        anchors.sort_by_key(|r| r.start);
+        (marks, anchors)
     }
 
     /// A passage by its id with its neighbours, and the whole-word marks of `question`'s words
@@ -626,7 +660,7 @@ impl Engine {
                     .collect();
                 let mut reads = Reads::new(&searcher);
                 let words = self.weigh(&mut reads, self.analyzer.query_words(q.text()), &tagged)?;
-                merge_adjacent(self.marks(&passage.text, &bounds, &words))
+                merge_adjacent(self.marks(&passage.text, &bounds, &words).0)
             }
             Err(_) => Vec::new(),
         };

@@ -163,11 +163,14 @@ const EXAMPLE_POOL: &[&str] = &[
 /// Up to `n` questions the knowledge base answers directly, those sharing the most characters
 /// with `near` (what a citizen just asked) first.
 pub fn suggestions(engine: &dyn Retrieve, near: Option<&str>, n: usize) -> Vec<String> {
+    // Characters of how a question is asked say nothing of what it is about.
+    const ASKING: &str =
+        "什么啥多少几个哪里儿谁怎么样咋吗呢吧啊的了是有在要会能可以不没我你俺咱这那现今年一";
     let wanted: Vec<char> = near
         .map(|q| {
             crate::text::fold_for_match(q)
                 .chars()
-                .filter(|c| crate::text::is_cjk(*c))
+                .filter(|c| crate::text::is_cjk(*c) && !ASKING.contains(*c))
                 .collect()
         })
         .unwrap_or_default();

@@ -9,6 +9,7 @@ mod fake_api;
 mod features;
 mod questions;
 mod service;
+mod snapshots;
 mod telegram;
 mod tidy;
 

@@ -148,7 +148,11 @@ async fn citizens_get_sourced_answers_and_helpful_replies() {
     let asked = [
         api.group_text(-500, 109, &format!("/ask@{BOT_USERNAME} 人才公寓")),
         // A mention in other letter case is a mention.
-        api.group_text(-500, 110, &format!("@{} 一岗一房", BOT_USERNAME.to_uppercase())),
+        api.group_text(
+            -500,
+            110,
+            &format!("@{} 一岗一房", BOT_USERNAME.to_uppercase()),
+        ),
     ];
     let group = api.wait_sent(-500, 2).await;
     assert!(
