@@ -39,6 +39,20 @@ pub struct BotSettings {
     pub broadcast_per_second: f64,
     /// Where to serve `/healthz` and `/metrics`; None to serve nothing.
     pub metrics_addr: Option<std::net::SocketAddr>,
+    /// Receive updates on a webhook instead of long polling.
+    pub webhook: Option<Webhook>,
+}
+
+/// Telegram's webhook: where Telegram posts updates, where the bot listens for them, and the
+/// secret every request must carry.
+#[derive(Debug, Clone)]
+pub struct Webhook {
+    /// The public HTTPS address given to Telegram (`setWebhook`).
+    pub url: String,
+    /// The local address the bot listens on (behind the operator's TLS proxy).
+    pub listen: std::net::SocketAddr,
+    /// The `X-Telegram-Bot-Api-Secret-Token`; a random one when None.
+    pub secret: Option<Secret>,
 }
 
 /// An item of a user id list that is not a numeric Telegram user id.

@@ -1,5 +1,7 @@
-//! `/healthz` and `/metrics` over HTTP on a local address, for whoever runs the service. Off
-//! unless an address is configured. Read-only: it renders [`Metrics`] and a few store counts.
+//! Whether the bot is alive, for whoever runs it: the front end records each time the Bot API
+//! answers or fails (in the store, so that `lianghui-bot healthcheck` in another process reads
+//! it), and [`liveness`] judges it. `/healthz` and `/metrics` are served over HTTP when an
+//! address is configured; they read, never write.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -11,7 +13,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 
 use crate::metrics::Metrics;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 #[derive(Clone)]
 struct Shared {
@@ -39,12 +41,61 @@ pub async fn serve(
 }
 
 async fn healthz(State(s): State<Shared>) -> impl IntoResponse {
-    match s.store.subscriber_count() {
-        Ok(_) => (StatusCode::OK, "ok\n"),
-        Err(e) => {
-            log::error!("health check: {e}");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
+    let store = s.store.clone();
+    let checked =
+        tokio::task::spawn_blocking(move || liveness(&store, crate::time::now_unix())).await;
+    match checked {
+        Ok(Ok(status)) => (StatusCode::OK, format!("ok: {status}\n")),
+        Ok(Err(why)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("unhealthy: {why}\n"),
+        ),
+        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, format!("unhealthy: {e}\n")),
+    }
+}
+
+/// After this many seconds without an answer from the Bot API the bot is unhealthy.
+pub const STALE_AFTER_SECS: i64 = 90;
+const API_OK_AT: &str = "api_ok_at";
+const API_ERROR_AT: &str = "api_error_at";
+const API_ERROR: &str = "api_error";
+
+/// The Bot API answered (a poll, a getMe) at `now`.
+pub fn record_ok(store: &Store, now: i64) -> Result<(), StoreError> {
+    store.set_meta(API_OK_AT, &now.to_string())
+}
+
+/// A request to the Bot API failed at `now` with `error` (already free of the token).
+pub fn record_error(store: &Store, now: i64, error: &str) -> Result<(), StoreError> {
+    store.set_meta(API_ERROR_AT, &now.to_string())?;
+    store.set_meta(API_ERROR, crate::text::truncate_chars(error, 300))
+}
+
+/// Healthy when the database answers and the Bot API answered within
+/// [`STALE_AFTER_SECS`] and has not failed since; otherwise why not.
+pub fn liveness(store: &Store, now: i64) -> Result<String, String> {
+    let read = |key| -> Result<Option<String>, String> {
+        store
+            .meta(key)
+            .map_err(|e| format!("the database does not answer: {e}"))
+    };
+    let at = |key| -> Result<Option<i64>, String> { Ok(read(key)?.and_then(|v| v.parse().ok())) };
+    let ok_at = at(API_OK_AT)?;
+    let error_at = at(API_ERROR_AT)?;
+    let error = read(API_ERROR)?.unwrap_or_default();
+    match (ok_at, error_at) {
+        (None, None) => Err("the bot has not reached the Bot API yet".to_owned()),
+        (None, Some(_)) => Err(format!(
+            "the Bot API has never answered; last error: {error}"
+        )),
+        (Some(ok), Some(err)) if err > ok => Err(format!(
+            "the Bot API failed {}s ago and has not answered since: {error}",
+            now - err
+        )),
+        (Some(ok), _) if now - ok > STALE_AFTER_SECS => {
+            Err(format!("the Bot API has not answered for {}s", now - ok))
         }
+        (Some(ok), _) => Ok(format!("the Bot API answered {}s ago", now - ok)),
     }
 }
 
@@ -57,23 +108,31 @@ async fn render(State(s): State<Shared>) -> impl IntoResponse {
     )
 }
 
-/// `lianghui-bot healthcheck`: GET /healthz on `addr` with a plain TCP request (the runtime
-/// image has no curl). True when the answer is 200.
-pub fn check(addr: SocketAddr) -> bool {
-    use std::io::{Read, Write};
-    let timeout = std::time::Duration::from_secs(3);
-    let Ok(mut stream) = std::net::TcpStream::connect_timeout(&addr, timeout) else {
-        return false;
-    };
-    let _ = stream.set_read_timeout(Some(timeout));
-    if stream
-        .write_all(format!("GET /healthz HTTP/1.0\r\nHost: {addr}\r\n\r\n").as_bytes())
-        .is_err()
-    {
-        return false;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn liveness_follows_the_last_answer_of_the_bot_api() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        assert!(liveness(&s, 100).unwrap_err().contains("not reached"));
+        record_error(&s, 100, "connection refused").unwrap();
+        assert!(
+            liveness(&s, 101)
+                .unwrap_err()
+                .contains("connection refused")
+        );
+        record_ok(&s, 110).unwrap();
+        assert!(liveness(&s, 111).is_ok());
+        assert!(
+            liveness(&s, 110 + STALE_AFTER_SECS + 1)
+                .unwrap_err()
+                .contains("not answered")
+        );
+        record_error(&s, 120, "502").unwrap();
+        assert!(liveness(&s, 121).unwrap_err().contains("502"));
+        record_ok(&s, 130).unwrap();
+        assert!(liveness(&s, 131).is_ok());
     }
-    let mut head = [0u8; 16];
-    let n = stream.read(&mut head).unwrap_or(0);
-    let head = String::from_utf8_lossy(&head[..n]);
-    head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200")
 }

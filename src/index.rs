@@ -223,15 +223,22 @@ pub fn open_or_build(
     let root = index_root(data_dir);
     let fp = fingerprint(k);
     let dir = root.join(&fp);
-    if dir.join(MANIFEST_FILE).is_file()
-        && let Ok(index) = open_dir(&dir, analyzer)
-    {
-        set_current(&root, &fp)?;
-        return Ok(Prepared {
-            index,
-            built: false,
-            elapsed: started.elapsed(),
-        });
+    if dir.join(MANIFEST_FILE).is_file() {
+        // The index is derived data: one that cannot be read is rebuilt from the reports.
+        match open_dir(&dir, analyzer).and_then(verified) {
+            Ok(index) => {
+                set_current(&root, &fp)?;
+                return Ok(Prepared {
+                    index,
+                    built: false,
+                    elapsed: started.elapsed(),
+                });
+            }
+            Err(e) => log::warn!(
+                "index {} cannot be read ({e}); rebuilding it from the reports",
+                dir.display()
+            ),
+        }
     }
     let passages = passages::from_documents(&k.documents);
     if passages.is_empty() {
@@ -414,6 +421,41 @@ pub fn decode_bounds(bytes: &[u8]) -> Vec<usize> {
         }
     }
     out
+}
+
+/// `open` once every segment and every stored document has been read back: a damaged index
+/// (a truncated file, a missing segment) fails here rather than on a citizen's question.
+fn verified(open: OpenIndex) -> Result<OpenIndex, IndexError> {
+    let reader = open.index.reader()?;
+    let searcher = reader.searcher();
+    for segment in searcher.segment_readers() {
+        let store = segment
+            .get_store_reader(1)
+            .map_err(|e| IndexError::Tantivy(e.into()))?;
+        for doc in store.iter::<TantivyDocument>(segment.alive_bitset()) {
+            doc?;
+        }
+        for field in [open.fields.text, open.fields.context, open.fields.id] {
+            segment.inverted_index(field)?;
+        }
+    }
+    Ok(open)
+}
+
+/// Removes what an interrupted build left in the index folder (`.build-*` folders).
+pub fn clean_leftovers(data_dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(index_root(data_dir)) else {
+        return;
+    };
+    for e in entries.filter_map(Result::ok) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with(".build-") && e.path().is_dir() {
+            match std::fs::remove_dir_all(e.path()) {
+                Ok(()) => log::info!("removed {name}, left by an interrupted index build"),
+                Err(err) => log::warn!("cannot remove {name}: {err}"),
+            }
+        }
+    }
 }
 
 /// Opens one index folder and registers the analyzer's tokenizer on it.

@@ -255,6 +255,31 @@ pub fn announcements_document(items: &[(String, String)]) -> Option<Document> {
 }
 
 impl Knowledge {
+    /// `doc` if its id is free: not the announcements' and not another file's (renda-2024.md
+    /// and renda-2024.txt would be one document).
+    fn check_id(&self, path: &Path, doc: Document) -> Result<Document, SourceError> {
+        if doc.id == ANNOUNCEMENTS_ID {
+            return Err(SourceError::new(
+                path,
+                0,
+                format!(
+                    "the name {ANNOUNCEMENTS_ID} is kept for the bot's own announcements; rename the file"
+                ),
+            ));
+        }
+        if let Some(other) = self.documents.iter().find(|d| d.id == doc.id) {
+            return Err(SourceError::new(
+                path,
+                0,
+                format!(
+                    "{} already holds the document {}; rename one of the two files",
+                    other.file, doc.id
+                ),
+            ));
+        }
+        Ok(doc)
+    }
+
     /// Adds a document that does not come from a file (the announcements), with a content hash
     /// so that a change to it rebuilds the index.
     pub fn add_generated(&mut self, doc: Document) {
@@ -321,7 +346,7 @@ pub fn load_dir(dir: &Path) -> Result<Knowledge, KnowledgeError> {
         } else if name == SYNONYMS_FILE {
             k.synonyms = Some((path, text));
         } else {
-            match parse_document(&path, &text) {
+            match parse_document(&path, &text).and_then(|doc| k.check_id(&path, doc)) {
                 Ok(doc) => k.documents.push(doc),
                 Err(e) => {
                     k.hashes.remove(&name);
@@ -377,16 +402,7 @@ pub fn parse_document(path: &Path, text: &str) -> Result<Document, SourceError> 
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("document");
-    let id: String = stem
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
+    let id = document_id(path);
     let file = path
         .file_name()
         .and_then(|n| n.to_str())
@@ -410,12 +426,79 @@ pub fn parse_document(path: &Path, text: &str) -> Result<Document, SourceError> 
             "no paragraphs: the document has no text to answer from",
         ));
     }
+    check_shape(path, &paragraphs)?;
     Ok(Document {
         id,
         file,
         meta,
         paragraphs,
     })
+}
+
+/// The id of the document a file holds: its name without the extension, with characters other
+/// than letters, digits, `-` and `_` replaced by `-`.
+pub fn document_id(path: &Path) -> String {
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("document");
+    stem.chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+/// Most paragraphs one document may have.
+pub const MAX_PARAGRAPHS: usize = 20_000;
+/// Longest paragraph accepted, in characters: a report's paragraphs run to a few hundred.
+pub const MAX_PARAGRAPH_CHARS: usize = 20_000;
+
+/// Refuses what is not a report, whatever its size: a paragraph of tens of thousands of
+/// characters, more paragraphs than any report has, or the same few paragraphs repeated.
+/// Linear in the document.
+fn check_shape(path: &Path, paragraphs: &[Paragraph]) -> Result<(), SourceError> {
+    if paragraphs.len() > MAX_PARAGRAPHS {
+        return Err(SourceError::new(
+            path,
+            0,
+            format!(
+                "{} paragraphs, more than the {MAX_PARAGRAPHS} a report can have",
+                paragraphs.len()
+            ),
+        ));
+    }
+    if let Some(p) = paragraphs
+        .iter()
+        .find(|p| p.text.chars().count() > MAX_PARAGRAPH_CHARS)
+    {
+        return Err(SourceError::new(
+            path,
+            p.line,
+            format!(
+                "a paragraph of {} characters, more than the {MAX_PARAGRAPH_CHARS} allowed: not a report's text",
+                p.text.chars().count()
+            ),
+        ));
+    }
+    let distinct: std::collections::HashSet<&str> =
+        paragraphs.iter().map(|p| p.text.as_str()).collect();
+    if paragraphs.len() >= 100 && distinct.len() * 10 < paragraphs.len() {
+        return Err(SourceError::new(
+            path,
+            0,
+            format!(
+                "{} paragraphs but only {} different ones: the same text repeats, not a report",
+                paragraphs.len(),
+                distinct.len()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn parse_txt(path: &Path, text: &str) -> Result<(Meta, Vec<Paragraph>), SourceError> {
@@ -646,19 +729,88 @@ pub enum NameError {
     NotText(String),
     #[error("{0} is the dictionary or synonyms file, which is edited in the folder itself")]
     Reserved(String),
+    #[error("the file name has control characters or is longer than {MAX_NAME_BYTES} bytes")]
+    Unusable,
+    #[error("the name {0} is kept for the bot's own announcements")]
+    ReservedId(String),
 }
 
+/// Longest file name accepted, in bytes (what file systems allow).
+pub const MAX_NAME_BYTES: usize = 255;
+
 /// The file name an upload is saved under: its last path component, which must name a report
-/// file that is not the dictionary or the synonyms.
+/// file that is not the dictionary or the synonyms, have no control characters, fit a file
+/// system, and not take the announcements' id.
 pub fn upload_name(raw: &str) -> Result<String, NameError> {
     let name = raw.rsplit(['/', '\\']).next().unwrap_or_default().trim();
+    if name.len() > MAX_NAME_BYTES || name.chars().any(char::is_control) {
+        return Err(NameError::Unusable);
+    }
     if name.is_empty() || !is_report_file(name) {
         return Err(NameError::NotText(raw.to_owned()));
     }
     if name == DICT_FILE || name == SYNONYMS_FILE {
         return Err(NameError::Reserved(name.to_owned()));
     }
+    if document_id(Path::new(name)) == ANNOUNCEMENTS_ID {
+        return Err(NameError::ReservedId(name.to_owned()));
+    }
     Ok(name.to_owned())
+}
+
+/// Fills an empty or missing knowledge folder with the files of `seed` (the bundled reports),
+/// so that the folder admins change can live on a data volume. A folder with files is left
+/// as it is: it is the admins'.
+pub fn seed(dir: &Path, seed: &Path) -> Result<(), KnowledgeError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| KnowledgeError::Io { path, source }
+    };
+    let has_files = std::fs::read_dir(dir)
+        .map(|mut entries| entries.any(|e| e.is_ok_and(|e| e.path().is_file())))
+        .unwrap_or(false);
+    if has_files || !seed.is_dir() || dir == seed {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let mut copied = 0;
+    for entry in std::fs::read_dir(seed).map_err(io(seed))? {
+        let from = entry.map_err(io(seed))?.path();
+        if let (true, Some(name)) = (from.is_file(), from.file_name()) {
+            std::fs::copy(&from, dir.join(name)).map_err(io(&from))?;
+            copied += 1;
+        }
+    }
+    log::info!(
+        "knowledge folder {} set up with {copied} files from {}",
+        dir.display(),
+        seed.display()
+    );
+    Ok(())
+}
+
+/// Whether this process may write in the knowledge folder (uploads, /synonym); the error says
+/// why not.
+pub fn writable(dir: &Path) -> std::io::Result<()> {
+    let probe = dir.join(format!(".upload-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"")?;
+    std::fs::remove_file(&probe)
+}
+
+/// Removes what an interrupted save left in the knowledge folder (`.upload-*` files).
+pub fn clean_leftovers(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.filter_map(Result::ok) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with(".upload-") && e.path().is_file() {
+            match std::fs::remove_file(e.path()) {
+                Ok(()) => log::info!("removed {name}, left by an interrupted upload"),
+                Err(err) => log::warn!("cannot remove {name}: {err}"),
+            }
+        }
+    }
 }
 
 /// A change made to one file of the knowledge folder, with what was there before, so that it
@@ -949,6 +1101,23 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_folder_is_seeded_once() {
+        let seed_dir = tempfile::tempdir().unwrap();
+        std::fs::write(seed_dir.path().join("a.md"), "# 甲\n\n正文。\n").unwrap();
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("knowledge");
+        seed(&dir, seed_dir.path()).unwrap();
+        assert!(dir.join("a.md").is_file());
+        std::fs::write(dir.join("a.md"), "changed by an admin").unwrap();
+        seed(&dir, seed_dir.path()).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.join("a.md")).unwrap(),
+            "changed by an admin"
+        );
+        assert!(writable(&dir).is_ok());
+    }
+
+    #[test]
     fn file_changes_undo_exactly() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("a.md"), "old").unwrap();
@@ -970,6 +1139,42 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
             .collect();
         assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+
+    #[test]
+    fn degenerate_files_are_refused_and_ids_never_clash() {
+        let repeated = format!("# 重复\n\n{}", "重复段落。\n\n".repeat(8000));
+        let Err(err) = md(&repeated) else {
+            panic!("repeats are refused")
+        };
+        assert!(err.to_string().contains("only 1 different"), "{err}");
+        let huge = format!("# 长\n\n{}\n", "*a".repeat(MAX_PARAGRAPH_CHARS + 1));
+        let Err(err) = md(&huge) else {
+            panic!("a huge paragraph is refused")
+        };
+        assert!(
+            err.to_string().contains("characters") && err.line == 3,
+            "{err}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("renda-2024.md"), "# 甲\n\n正文。\n").unwrap();
+        std::fs::write(dir.path().join("renda-2024.txt"), "乙\n\n正文。\n").unwrap();
+        std::fs::write(dir.path().join("announcements.md"), "# 丙\n\n正文。\n").unwrap();
+        let k = load_dir(dir.path()).unwrap();
+        assert_eq!(k.documents.len(), 1);
+        let errors: Vec<String> = k.errors.iter().map(ToString::to_string).collect();
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("renda-2024.txt") && e.contains("renda-2024.md already holds")),
+            "{errors:?}"
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("announcements.md") && e.contains("kept for")),
+            "{errors:?}"
+        );
     }
 
     #[test]

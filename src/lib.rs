@@ -32,4 +32,5 @@ pub mod store;
 pub mod broadcast;
 pub mod metrics;
 pub mod health;
+pub mod cli;
 pub mod telegram;

@@ -1,25 +1,26 @@
-//! The `lianghui-bot` binary: parses flags and environment once, then hands over to a front end.
+//! The `lianghui-bot` binary: parses flags and environment once, then hands over to a front end
+//! (the command line in `cli`, the bot in `telegram`).
 //!
-//! `ask` and `chat` are the command-line front end, `index` builds or checks the knowledge base.
-//! Front ends only read input, call the library and print; the answering itself lives in the
-//! library.
+//! The only place that reads the environment (through clap). Exit codes: 0 success, 1 an error
+//! (or, for `index`, a file that could not be used), 2 wrong usage; output cut short by a
+//! closed pipe ends quietly with 0.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
-use lianghui_bot::config::{BotSettings, Secret, Settings, parse_ids};
-use lianghui_bot::render::{self, JsonAnswer};
-use lianghui_bot::service::{self, AskError, KnowledgeBase};
+use lianghui_bot::cli;
+use lianghui_bot::config::{BotSettings, Secret, Settings, Webhook, parse_ids};
 
 #[derive(Parser)]
 #[command(
     name = "lianghui-bot",
     version,
-    about = "Answers questions about Beiguan District's 2024 two sessions from the reports"
+    about = "Answers questions about Beiguan District's two sessions from the reports"
 )]
 struct Cli {
     /// Folder of report files, dictionary and synonyms.
@@ -33,6 +34,10 @@ struct Cli {
     /// Folder for the index and the database.
     #[arg(long, global = true, env = "LIANGHUI_DATA_DIR", default_value = "data")]
     data: PathBuf,
+    /// Reports to copy into an empty or missing knowledge folder on start (the bundled ones, in
+    /// the Docker image), so that the folder admins change lives on the data volume.
+    #[arg(long, global = true, env = "LIANGHUI_KNOWLEDGE_SEED")]
+    knowledge_seed: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -46,7 +51,7 @@ enum Command {
         /// Print one JSON object per question.
         #[arg(long)]
         json: bool,
-        /// How many passages to show.
+        /// Most passages to show.
         #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=20))]
         top: u16,
     },
@@ -57,33 +62,16 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
-    /// Run the Telegram bot (long polling) until SIGINT or SIGTERM.
-    Serve {
-        /// Bot token from BotFather.
-        #[arg(long, env = "TELOXIDE_TOKEN", hide_env_values = true)]
-        token: Option<String>,
-        /// Bot API server (default: Telegram's own).
-        #[arg(long, env = "TELOXIDE_API_URL")]
-        api_url: Option<String>,
-        /// Comma-separated Telegram user ids of admins.
-        #[arg(long, env = "LIANGHUI_ADMINS", default_value = "")]
-        admins: String,
-        /// Comma-separated Telegram user ids of staff.
-        #[arg(long, env = "LIANGHUI_STAFF", default_value = "")]
-        staff: String,
-        /// Announcement messages per second over all chats.
-        #[arg(long, env = "LIANGHUI_BROADCAST_RATE", default_value_t = 25.0)]
-        broadcast_rate: f64,
-        /// Serve /healthz and /metrics on this address (for example 127.0.0.1:9090).
-        #[arg(long, env = "LIANGHUI_METRICS_ADDR")]
-        metrics_addr: Option<std::net::SocketAddr>,
+    /// Run the Telegram bot until SIGINT or SIGTERM (long polling, or a webhook).
+    Serve(ServeArgs),
+    /// Exit 0 when the bot on this data folder is alive and reaches the Bot API; else say why.
+    Healthcheck,
+    /// Write a consistent copy of the database to FILE (also while the bot runs).
+    Backup {
+        /// Where to write the copy.
+        file: PathBuf,
     },
-    /// Exit 0 when the running bot's /healthz answers (for Docker's HEALTHCHECK).
-    Healthcheck {
-        #[arg(long, env = "LIANGHUI_METRICS_ADDR")]
-        metrics_addr: std::net::SocketAddr,
-    },
-    /// Measure retrieval on a question set (TSV: id, kind, question, gold).
+    /// Measure answer quality on a question set (TSV: id, kind, question, gold).
     Eval {
         /// The question set.
         file: PathBuf,
@@ -93,59 +81,48 @@ enum Command {
     },
 }
 
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Bot token from BotFather.
+    #[arg(long, env = "TELOXIDE_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Bot API server (default: Telegram's own).
+    #[arg(long, env = "TELOXIDE_API_URL")]
+    api_url: Option<String>,
+    /// Comma-separated Telegram user ids of admins.
+    #[arg(long, env = "LIANGHUI_ADMINS", default_value = "")]
+    admins: String,
+    /// Comma-separated Telegram user ids of staff.
+    #[arg(long, env = "LIANGHUI_STAFF", default_value = "")]
+    staff: String,
+    /// Announcement messages per second over all chats.
+    #[arg(long, env = "LIANGHUI_BROADCAST_RATE", default_value_t = 25.0)]
+    broadcast_rate: f64,
+    /// Serve /healthz and /metrics on this address (for example 0.0.0.0:9090); empty for none.
+    #[arg(long, env = "LIANGHUI_METRICS_ADDR", default_value = "")]
+    metrics_addr: String,
+    /// Receive updates on a webhook at this public HTTPS address instead of long polling.
+    #[arg(long, env = "LIANGHUI_WEBHOOK_URL", requires = "listen")]
+    webhook_url: Option<String>,
+    /// The local address the webhook listens on (with --webhook-url).
+    #[arg(long, env = "LIANGHUI_LISTEN")]
+    listen: Option<String>,
+    /// The webhook's secret token (A-Z, a-z, 0-9, _ and -); a random one when unset.
+    #[arg(long, env = "LIANGHUI_WEBHOOK_SECRET", hide_env_values = true)]
+    webhook_secret: Option<String>,
+}
+
 fn main() -> ExitCode {
     // Our own log at info, everyone else's at warn; teloxide's debug output would show request
-    // URLs, which contain the token.
+    // URLs, which contain the token. Logs go to standard error.
     env_logger::Builder::from_env(
         env_logger::Env::default().default_filter_or("warn,lianghui_bot=info"),
     )
     .init();
     let cli = Cli::parse();
-    let settings = Settings {
-        knowledge_dir: cli.knowledge,
-        data_dir: cli.data,
-        top: 3,
-    };
-    let result = match cli.command {
-        Command::Ask {
-            question,
-            json,
-            top,
-        } => ask(
-            &Settings {
-                top: top.into(),
-                ..settings
-            },
-            question,
-            json,
-        ),
-        Command::Chat => chat(&settings),
-        Command::Index { check } => index(&settings, check),
-        Command::Eval { file, verbose } => eval(&settings, &file, verbose),
-        Command::Serve {
-            token,
-            api_url,
-            admins,
-            staff,
-            broadcast_rate,
-            metrics_addr,
-        } => serve(
-            settings,
-            token,
-            api_url,
-            &admins,
-            &staff,
-            broadcast_rate,
-            metrics_addr,
-        ),
-        Command::Healthcheck { metrics_addr } => Ok(if lianghui_bot::health::check(metrics_addr) {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::FAILURE
-        }),
-    };
-    match result {
+    match run(cli) {
         Ok(code) => code,
+        Err(e) if e.chain().any(is_broken_pipe) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
@@ -153,120 +130,58 @@ fn main() -> ExitCode {
     }
 }
 
-/// Opens the knowledge base of `settings` (building the index if needed).
-fn open(settings: &Settings) -> Result<KnowledgeBase> {
-    let opened = KnowledgeBase::open(settings, &|_, _| {}).with_context(|| {
-        format!(
-            "cannot load the knowledge base from {}",
-            settings.knowledge_dir.display()
-        )
-    })?;
-    Ok(opened.kb)
+/// Whether output stopped because the reader went away (`| head -1`).
+fn is_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    e.downcast_ref::<std::io::Error>()
+        .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
-/// Prints one answer (or why there is none) as text or as a JSON line.
-fn respond(
-    kb: &KnowledgeBase,
-    raw: &str,
-    top: usize,
-    json: bool,
-    out: &mut dyn Write,
-) -> Result<()> {
-    match (kb.ask(raw, 0, top), json) {
-        (Ok(page), true) => writeln!(
-            out,
-            "{}",
-            serde_json::to_string(&JsonAnswer::new(&page.answer))?
-        )?,
-        (Ok(page), false) => writeln!(out, "{}\n", render::render_plain(&page.answer))?,
-        (Err(e), true) => {
-            if let AskError::Search(e) = &e {
-                log::error!("search failed: {e}");
-            }
-            let line = JsonAnswer::rejected(raw, e.to_string());
-            writeln!(out, "{}", serde_json::to_string(&line)?)?
-        }
-        (Err(AskError::Question(e)), false) => writeln!(out, "{}\n", render::rejection_text(&e))?,
-        (Err(AskError::Search(e)), false) => {
-            log::error!("search failed: {e}");
-            writeln!(out, "{}\n", render::UNAVAILABLE_TEXT)?
-        }
+fn run(cli: Cli) -> Result<ExitCode> {
+    let settings = Settings {
+        knowledge_dir: cli.knowledge,
+        data_dir: cli.data,
+        top: 3,
+    };
+    if let Some(seed) = &cli.knowledge_seed {
+        lianghui_bot::knowledge::seed(&settings.knowledge_dir, seed)
+            .with_context(|| format!("cannot set up {}", settings.knowledge_dir.display()))?;
     }
-    Ok(())
-}
-
-fn ask(settings: &Settings, question: Option<String>, json: bool) -> Result<ExitCode> {
-    let kb = open(settings)?;
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    match question {
-        Some(q) => respond(&kb, &q, settings.top, json, &mut out)?,
-        None => {
-            for line in std::io::stdin().lock().split(b'\n') {
-                let line = line.context("cannot read standard input")?;
-                // Invalid UTF-8 is answered as far as it is text, never a crash.
-                let text = String::from_utf8_lossy(&line);
-                let text = text.trim_end_matches('\r');
-                if text.trim().is_empty() && !json {
-                    continue;
-                }
-                respond(&kb, text, settings.top, json, &mut out)?;
-            }
-        }
-    }
-    out.flush()?;
-    Ok(ExitCode::SUCCESS)
-}
-
-const CHAT_HELP: &str = "直接输入问题即可，例如：今年全区经济增长目标是多少？\n/sources 查看知识库中的报告\n/help 帮助\n/quit 退出";
-
-fn chat(settings: &Settings) -> Result<ExitCode> {
-    let kb = open(settings)?;
-    let interactive = std::io::stdin().is_terminal();
-    println!("两会问答（北关区 2024）。{CHAT_HELP}");
-    let stdin = std::io::stdin();
-    let mut lines = stdin.lock().split(b'\n');
-    loop {
-        if interactive {
-            print!("> ");
-            std::io::stdout().flush()?;
-        }
-        let Some(line) = lines.next() else { break };
-        let line = String::from_utf8_lossy(&line.context("cannot read standard input")?)
-            .trim()
-            .to_owned();
-        match line.as_str() {
-            "" => continue,
-            "/quit" | "/exit" => break,
-            "/help" | "/start" => println!("{CHAT_HELP}"),
-            "/sources" => println!("{}", render::render_sources(kb.engine().manifest())),
-            _ if line.starts_with('/') => println!("未知命令。{CHAT_HELP}"),
-            _ => respond(&kb, &line, settings.top, false, &mut std::io::stdout())?,
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn index(settings: &Settings, check: bool) -> Result<ExitCode> {
-    if check {
-        let (k, problems) = service::check(&settings.knowledge_dir)?;
-        let passages = lianghui_bot::passages::from_documents(&k.documents).len();
-        for p in &problems {
-            eprintln!("{p}");
-        }
-        println!(
-            "{} documents, {} passages, {} problems",
-            k.documents.len(),
-            passages,
-            problems.len()
-        );
-        return Ok(if problems.is_empty() {
+    let out = &mut stdout.lock();
+    let ok = |clean: bool| {
+        if clean {
             ExitCode::SUCCESS
         } else {
             ExitCode::FAILURE
-        });
+        }
+    };
+    match cli.command {
+        Command::Ask {
+            question,
+            json,
+            top,
+        } => {
+            let settings = Settings {
+                top: top.into(),
+                ..settings
+            };
+            let input = &mut std::io::stdin().lock();
+            cli::ask(&settings, question.as_deref(), json, input, out)?;
+        }
+        Command::Chat => cli::chat(&settings, out)?,
+        Command::Index { check: true } => return Ok(ok(cli::check(&settings, out)?)),
+        Command::Index { check: false } => return Ok(ok(index(&settings, out)?)),
+        Command::Eval { file, verbose } => cli::eval(&settings, &file, verbose, out)?,
+        Command::Backup { file } => cli::backup(&settings, &file, out)?,
+        Command::Healthcheck => cli::healthcheck(&settings, out)?,
+        Command::Serve(args) => serve(settings, args)?,
     }
-    let bar = if std::io::stderr().is_terminal() {
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `index`, with a progress bar on a terminal.
+fn index(settings: &Settings, out: &mut dyn std::io::Write) -> Result<bool> {
+    let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new(0);
         bar.set_style(
             indicatif::ProgressStyle::with_template(
@@ -274,96 +189,67 @@ fn index(settings: &Settings, check: bool) -> Result<ExitCode> {
             )
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
-        Some(bar)
-    } else {
-        None
-    };
+        bar
+    });
     let progress = |done: usize, total: usize| {
         if let Some(bar) = &bar {
             bar.set_length(total as u64);
             bar.set_position(done as u64);
         }
     };
-    let opened = KnowledgeBase::open(settings, &progress)?;
+    let clean = cli::index(settings, &progress, out)?;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    for p in &opened.problems {
-        eprintln!("skipped {p}");
-    }
-    let engine = opened.kb.engine();
-    let m = engine.manifest();
-    println!(
-        "{} {} documents, {} passages in {:.2}s",
-        if opened.built { "built" } else { "up to date:" },
-        m.documents.len(),
-        m.passages,
-        opened.elapsed.as_secs_f64()
-    );
-    Ok(if opened.problems.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(clean)
 }
 
-fn eval(settings: &Settings, file: &std::path::Path, verbose: bool) -> Result<ExitCode> {
-    let engine = open(settings)?.engine();
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let cases = lianghui_bot::eval::parse_cases(file, &text)?;
-    let (report, outcomes) = lianghui_bot::eval::run(&*engine, &cases, 3);
-    if verbose {
-        for o in &outcomes {
-            let rank = o.rank.map_or("-".to_owned(), |r| r.to_string());
-            let words: Vec<String> = engine
-                .analyzer()
-                .query_words(&lianghui_bot::text::normalize(&o.case.question))
-                .into_iter()
-                .map(|w| w.text)
-                .collect();
-            println!(
-                "{}\t{}\t{}\trank {}\tcoverage {:.2}\t{}\t{}\t{}",
-                o.case.id,
-                o.case.kind,
-                o.tier,
-                rank,
-                o.coverage,
-                o.reasons,
-                o.case.question,
-                words.join("/")
-            );
-        }
+/// An address such as "0.0.0.0:9090" or "localhost:9090"; None when empty.
+fn address(name: &str, text: &str) -> Result<Option<SocketAddr>> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
     }
-    println!("{report}");
-    Ok(ExitCode::SUCCESS)
+    let addr = text
+        .to_socket_addrs()
+        .with_context(|| format!("{name} {text:?} is not a host:port address"))?
+        .next()
+        .with_context(|| format!("{name} {text:?} names no address"))?;
+    Ok(Some(addr))
 }
 
-fn serve(
-    settings: Settings,
-    token: Option<String>,
-    api_url: Option<String>,
-    admins: &str,
-    staff: &str,
-    broadcast_rate: f64,
-    metrics_addr: Option<std::net::SocketAddr>,
-) -> Result<ExitCode> {
-    let token = token.filter(|t| !t.trim().is_empty()).context(
+fn serve(settings: Settings, args: ServeArgs) -> Result<()> {
+    let token = args.token.filter(|t| !t.trim().is_empty()).context(
         "TELOXIDE_TOKEN is not set: get a bot token from @BotFather and export TELOXIDE_TOKEN",
     )?;
     anyhow::ensure!(
-        broadcast_rate > 0.0 && broadcast_rate <= 1000.0,
+        args.broadcast_rate > 0.0 && args.broadcast_rate <= 1000.0,
         "LIANGHUI_BROADCAST_RATE must be between 0 and 1000 messages per second"
     );
+    let webhook = match args.webhook_url.filter(|u| !u.trim().is_empty()) {
+        Some(url) => Some(Webhook {
+            url,
+            listen: address(
+                "LIANGHUI_LISTEN",
+                args.listen.as_deref().unwrap_or_default(),
+            )?
+            .context("--webhook-url needs --listen (LIANGHUI_LISTEN), e.g. 0.0.0.0:8443")?,
+            secret: args
+                .webhook_secret
+                .filter(|s| !s.is_empty())
+                .map(Secret::new),
+        }),
+        None => None,
+    };
     let bot = BotSettings {
         token: Secret::new(token.trim()),
-        api_url: api_url.filter(|u| !u.trim().is_empty()),
-        admins: parse_ids(admins).context("LIANGHUI_ADMINS")?,
-        staff: parse_ids(staff).context("LIANGHUI_STAFF")?,
-        broadcast_per_second: broadcast_rate,
-        metrics_addr,
+        api_url: args.api_url.filter(|u| !u.trim().is_empty()),
+        admins: parse_ids(&args.admins).context("LIANGHUI_ADMINS")?,
+        staff: parse_ids(&args.staff).context("LIANGHUI_STAFF")?,
+        broadcast_per_second: args.broadcast_rate,
+        metrics_addr: address("LIANGHUI_METRICS_ADDR", &args.metrics_addr)?,
+        webhook,
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(lianghui_bot::telegram::run(settings, bot))?;
-    Ok(ExitCode::SUCCESS)
+    runtime.block_on(lianghui_bot::telegram::run(settings, bot))
 }

@@ -76,41 +76,37 @@ pub fn from_document(doc: &Document) -> Vec<Passage> {
 
 /// Splits `text` into pieces of at most `max` characters, at sentence ends where possible.
 pub fn split_sentences(text: &str, max: usize) -> Vec<String> {
-    if text.chars().count() <= max {
-        return vec![text.to_owned()];
-    }
-    let mut sentences = Vec::new();
-    let mut start = 0;
-    for (i, c) in text.char_indices() {
-        if matches!(c, '。' | '!' | '?' | ';' | '！' | '？' | '；') {
-            let end = i + c.len_utf8();
-            sentences.push(&text[start..end]);
-            start = end;
-        }
-    }
-    if start < text.len() {
-        sentences.push(&text[start..]);
-    }
+    // Every length below is counted once, as it is walked: linear in the paragraph, however
+    // long and however it is punctuated.
     let mut pieces: Vec<String> = Vec::new();
     let mut current = String::new();
-    for sentence in sentences {
-        let mut sentence = sentence;
+    let mut current_chars = 0;
+    for range in crate::text::sentences(text) {
+        let mut sentence = &text[range];
+        let mut chars = sentence.chars().count();
+        if current_chars + chars <= max {
+            current.push_str(sentence);
+            current_chars += chars;
+            continue;
+        }
+        if !current.is_empty() {
+            pieces.push(std::mem::take(&mut current));
+        }
         // A single sentence over the limit is cut hard, on a character boundary.
-        while sentence.chars().count() > max {
-            if !current.is_empty() {
-                pieces.push(std::mem::take(&mut current));
-            }
+        while chars > max {
             let head = text::truncate_chars(sentence, max);
             pieces.push(head.to_owned());
             sentence = &sentence[head.len()..];
-        }
-        if current.chars().count() + sentence.chars().count() > max && !current.is_empty() {
-            pieces.push(std::mem::take(&mut current));
+            chars -= max;
         }
         current.push_str(sentence);
+        current_chars = chars;
     }
     if !current.is_empty() {
         pieces.push(current);
+    }
+    if pieces.is_empty() {
+        pieces.push(text.to_owned());
     }
     pieces
 }

@@ -269,6 +269,10 @@ impl KnowledgeBase {
     /// files or the announcements changed. Bad files are skipped and reported.
     pub fn open(settings: &Settings, progress: &dyn Fn(usize, usize)) -> Result<Opened, LoadError> {
         let store = Arc::new(Store::open(&settings.data_dir.join(DATABASE_FILE))?);
+        // Another process may be building or saving right now only if it runs on this data
+        // folder too; leftovers are those of a process that stopped half-way.
+        index::clean_leftovers(&settings.data_dir);
+        knowledge::clean_leftovers(&settings.knowledge_dir);
         let generated = announcements(&store)?.into_iter().collect();
         let loaded = load(
             &settings.knowledge_dir,

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
 
 use crate::grade::Match;
 
@@ -16,6 +17,10 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("database task stopped: {0}")]
     Task(String),
+    #[error(
+        "cannot write the database in {dir} as {user}: give that user write access to the folder (for a Docker bind mount: chown -R 10001 on the host folder, or use a named volume)"
+    )]
+    NotWritable { dir: String, user: String },
     #[error("cannot create {path}: {source}")]
     Io {
         path: String,
@@ -195,6 +200,9 @@ const MIGRATIONS: &[&str] = &[
     );",
     // How well each question was answered: direct, related or none.
     "ALTER TABLE questions ADD COLUMN tier TEXT;",
+    // Who may press a question's buttons: a keyed hash of the chat and the person, never the
+    // ids themselves.
+    "ALTER TABLE questions ADD COLUMN asker TEXT;",
 ];
 
 /// Whether a chat is an active subscriber; None when it never subscribed.
@@ -205,6 +213,51 @@ fn active(c: &Connection, chat_id: i64) -> Result<Option<bool>, StoreError> {
         |r| r.get(0),
     )
     .optional()?)
+}
+
+/// Why the database cannot be opened, when the reason is the folder's permissions.
+fn not_writable(path: &Path) -> Option<StoreError> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let metadata = std::fs::metadata(dir).ok()?;
+    let probe_fails = metadata.permissions().readonly() || {
+        let probe = dir.join(format!(".write-probe-{}", std::process::id()));
+        let failed = std::fs::write(&probe, b"").is_err();
+        let _ = std::fs::remove_file(&probe);
+        failed
+    };
+    probe_fails.then(|| StoreError::NotWritable {
+        dir: dir.display().to_string(),
+        user: process_user(),
+    })
+}
+
+/// "uid 10001" of this process (Linux), for messages about file permissions.
+pub fn process_user() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .and_then(|v| v.split_whitespace().next().map(|uid| format!("uid {uid}")))
+        })
+        .unwrap_or_else(|| "this user".to_owned())
+}
+
+/// Store key of the secret that asker keys are made with.
+const ASKER_SALT: &str = "asker_salt";
+
+/// A secret made from what differs between installs and moments: the time to the nanosecond,
+/// the process, and where the stack happens to be.
+fn fresh_secret() -> String {
+    let here = 0u8;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let seed = format!("{nanos}:{}:{:p}", std::process::id(), &here);
+    crate::knowledge::hex(&Sha256::digest(seed.as_bytes())[..16])
 }
 
 /// The database, shared by the bot's tasks. Each call holds the connection briefly.
@@ -221,7 +274,7 @@ impl Store {
                 source,
             })?;
         }
-        let conn = Connection::open(path)?;
+        let conn = Connection::open(path).map_err(|e| not_writable(path).unwrap_or(e.into()))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
@@ -461,8 +514,8 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// Logs a question: its text, time, how well it was answered, result count and top score.
-    /// No user id.
+    /// Logs a question: its text, time, how well it was answered, result count, top score and
+    /// the key of who asked ([`Store::asker_key`]). No user id.
     pub fn log_question(
         &self,
         text: &str,
@@ -470,12 +523,13 @@ impl Store {
         passages: &[&str],
         top_score: Option<f32>,
         now: i64,
+        asker: &str,
     ) -> Result<i64, StoreError> {
         let id = {
             let c = self.conn();
             c.execute(
-                "INSERT INTO questions (asked_at, text, tier, results, top_score) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![now, text, tier, passages.len() as i64, top_score.map(f64::from)],
+                "INSERT INTO questions (asked_at, text, tier, results, top_score, asker) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![now, text, tier, passages.len() as i64, top_score.map(f64::from), asker],
             )?;
             c.last_insert_rowid()
         };
@@ -499,6 +553,44 @@ impl Store {
             )?;
         }
         tx.commit()?;
+        Ok(())
+    }
+
+    /// A key for whoever asks in `chat` (`user` being the person): a hash with this database's
+    /// own secret, so the log can tell whether a button is pressed by the asker without keeping
+    /// who the asker is.
+    pub fn asker_key(&self, chat: i64, user: u64) -> Result<String, StoreError> {
+        let salt = match self.meta(ASKER_SALT)? {
+            Some(s) => s,
+            None => {
+                let s = fresh_secret();
+                // Another task may have set it meanwhile: the first one stays.
+                self.conn().execute(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)",
+                    params![ASKER_SALT, s],
+                )?;
+                self.meta(ASKER_SALT)?.unwrap_or(s)
+            }
+        };
+        let digest = Sha256::digest(format!("{salt}:{chat}:{user}").as_bytes());
+        Ok(crate::knowledge::hex(&digest[..12]))
+    }
+
+    /// The asker key of a logged question (None for questions logged before keys, or unknown).
+    pub fn question_asker(&self, id: i64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row("SELECT asker FROM questions WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .flatten())
+    }
+
+    /// Writes a consistent copy of the database to `path` (SQLite's online backup: the bot may
+    /// keep running and writing meanwhile).
+    pub fn backup_to(&self, path: &Path) -> Result<(), StoreError> {
+        self.conn().backup(rusqlite::MAIN_DB, path, None)?;
         Ok(())
     }
 
@@ -646,6 +738,20 @@ mod tests {
     }
 
     #[test]
+    fn backups_are_consistent_copies_while_the_store_is_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        for chat in 1..=50 {
+            s.subscribe(chat, 0).unwrap();
+        }
+        let copy = dir.path().join("backup.sqlite");
+        s.backup_to(&copy).unwrap();
+        s.subscribe(51, 0).unwrap();
+        let restored = Store::open(&copy).unwrap();
+        assert_eq!(restored.subscriber_count().unwrap(), 50);
+    }
+
+    #[test]
     fn subscriptions_are_idempotent() {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(&dir.path().join("db.sqlite")).unwrap();
@@ -708,17 +814,29 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(&dir.path().join("db.sqlite")).unwrap();
         let now = 10 * 86_400;
-        s.log_question("比特币", Match::None, &[], None, now)
-            .unwrap();
-        s.log_question("比特币", Match::None, &[], None, now - 100)
-            .unwrap();
-        s.log_question("文峰区的项目", Match::Related, &["c-1"], Some(0.4), now)
-            .unwrap();
-        let q = s
-            .log_question("人才公寓", Match::Direct, &["a-1", "b-2"], Some(1.2), now)
-            .unwrap();
-        s.log_question("旧问题", Match::None, &[], None, now - 30 * 86_400)
-            .unwrap();
+        let key = s.asker_key(5, 5).unwrap();
+        let log = |text: &str, tier, passages: &[&str], at| {
+            s.log_question(text, tier, passages, Some(0.5), at, &key)
+                .unwrap()
+        };
+        log("比特币", Match::None, &[], now);
+        log("比特币", Match::None, &[], now - 100);
+        log("文峰区的项目", Match::Related, &["c-1"], now);
+        let q = log("人才公寓", Match::Direct, &["a-1", "b-2"], now);
+        log("旧问题", Match::None, &[], now - 30 * 86_400);
+        assert_eq!(s.question_asker(q).unwrap(), Some(key.clone()));
+        assert_eq!(
+            s.asker_key(5, 5).unwrap(),
+            key,
+            "the same asker, the same key"
+        );
+        assert_ne!(
+            s.asker_key(-100, 5).unwrap(),
+            key,
+            "another chat, another key"
+        );
+        assert_ne!(s.asker_key(5, 6).unwrap(), key);
+        assert_eq!(key.len(), 24, "a hash, not the ids");
         assert_eq!(s.answer_passage(q, 2).unwrap().as_deref(), Some("b-2"));
         assert_eq!(s.answer_passage(q, 3).unwrap(), None);
         s.add_answers(q, 3, &["c-3"]).unwrap();

@@ -80,6 +80,7 @@ pub async fn answer_question(
     bot: &Bot,
     chat: ChatId,
     message: Option<MessageId>,
+    user: u64,
     app: &App,
     raw: &str,
 ) -> anyhow::Result<()> {
@@ -104,9 +105,10 @@ pub async fn answer_question(
             .map(|i| i.passage.id.as_str())
             .collect();
         let top_score = a.items.first().map(|i| i.score);
+        let store = kb.store();
         let logged = (a.small_talk.is_none()).then(|| {
-            kb.store()
-                .log_question(&a.question, a.tier(), &ids, top_score, now_unix())
+            let asker = store.asker_key(chat.0, user)?;
+            store.log_question(&a.question, a.tier(), &ids, top_score, now_unix(), &asker)
         });
         let question = match logged {
             Some(Ok(id)) => Some(id),
@@ -162,6 +164,25 @@ pub async fn button(
 ) -> anyhow::Result<String> {
     let chat = callback_chat(q);
     let answer_message = q.regular_message().map(|m| m.id);
+    let question = match &cb {
+        Callback::Source { question, .. }
+        | Callback::More { question, .. }
+        | Callback::Feedback { question, .. } => *question,
+        _ => return Ok(EXPIRED.to_owned()),
+    };
+    let user = q.from.id.0;
+    let owned = app
+        .kb
+        .store()
+        .with(move |s| {
+            let asker = s.question_asker(question)?;
+            Ok(asker.is_none_or(|a| s.asker_key(chat.0, user).is_ok_and(|k| k == a)))
+        })
+        .await?;
+    if !owned {
+        log::info!("a button of question {question} was pressed by someone who did not ask it");
+        return Ok("这个按钮属于提问的人，您可以自己发问题给我。".to_owned());
+    }
     match cb {
         Callback::Source { question, rank } => {
             source(bot, chat, answer_message, app, question, rank).await

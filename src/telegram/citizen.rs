@@ -164,7 +164,8 @@ pub async fn handle(
     let text = match cmd {
         CitizenCommand::Ask(q) if !q.trim().is_empty() => {
             let reply_to = (!msg.chat.is_private()).then_some(msg.id);
-            return answers::answer_question(&bot, chat, reply_to, &app, &q).await;
+            let asker = user.unwrap_or(chat.0 as u64);
+            return answers::answer_question(&bot, chat, reply_to, asker, &app, &q).await;
         }
         CitizenCommand::Ask(_) => {
             "请在 /ask 后面写上问题，例如：/ask 今年全区经济增长目标是多少？".to_owned()
@@ -207,8 +208,9 @@ pub async fn on_message(bot: Bot, msg: Message, me: Me, app: Arc<App>) -> anyhow
         }
         return Ok(());
     }
+    let asker = msg.from.as_ref().map_or(msg.chat.id.0 as u64, |u| u.id.0);
     if private {
-        return answers::answer_question(&bot, msg.chat.id, None, &app, text).await;
+        return answers::answer_question(&bot, msg.chat.id, None, asker, &app, text).await;
     }
     // In groups: only a mention of the bot or a reply to one of its messages is a question,
     // and the answer replies to it.
@@ -219,7 +221,8 @@ pub async fn on_message(bot: Bot, msg: Message, me: Me, app: Arc<App>) -> anyhow
     let question = without_mention(text, me.username());
     if question.is_some() || replied_to_bot {
         let question = question.unwrap_or_else(|| text.to_owned());
-        return answers::answer_question(&bot, msg.chat.id, Some(msg.id), &app, &question).await;
+        return answers::answer_question(&bot, msg.chat.id, Some(msg.id), asker, &app, &question)
+            .await;
     }
     Ok(())
 }

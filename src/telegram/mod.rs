@@ -14,19 +14,18 @@ mod announcements;
 mod answers;
 mod callback;
 mod citizen;
+mod listen;
 mod reply;
 mod roles;
 mod staff;
 mod uploads;
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use anyhow::{Context, anyhow};
+use anyhow::Context;
 use teloxide::dispatching::UpdateHandler;
 use teloxide::prelude::*;
-use teloxide::update_listeners::Polling;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 pub use admin::AdminCommand;
 pub use callback::{Callback, MAX_CALLBACK_BYTES, RemoveStep, UnknownButton};
@@ -38,7 +37,7 @@ use crate::config::{BotSettings, Settings};
 use crate::metrics::Metrics;
 use crate::service::KnowledgeBase;
 use announcements::TelegramSender;
-use reply::{EXPIRED, LogRedacted, redact};
+use reply::{EXPIRED, redact};
 use roles::Roles;
 
 /// Shared state of the running bot, handed to handlers through `dptree::deps!`.
@@ -87,23 +86,13 @@ fn make_bot(s: &BotSettings) -> anyhow::Result<Bot> {
 /// Runs the bot until SIGINT or SIGTERM.
 pub async fn run(settings: Settings, bot_settings: BotSettings) -> anyhow::Result<()> {
     let token = bot_settings.token.expose().to_owned();
-    let opened = {
-        let settings = settings.clone();
-        tokio::task::spawn_blocking(move || KnowledgeBase::open(&settings, &|_, _| {})).await?
-    }
-    .context("cannot load the knowledge base")?;
-    let manifest = opened.kb.engine().manifest().clone();
-    log::info!(
-        "knowledge base: {} documents, {} passages",
-        manifest.documents.len(),
-        manifest.passages
-    );
+    let kb = open_knowledge(&settings).await?;
     let bot = make_bot(&bot_settings)?;
     // A client of its own for announcements: its 429s and queue never touch the replies.
     let broadcast_bot = make_bot(&bot_settings)?;
     let (tx, rx) = mpsc::unbounded_channel();
     let app = Arc::new(App {
-        kb: Arc::new(opened.kb),
+        kb: Arc::new(kb),
         roles: Roles::new(&bot_settings.admins, &bot_settings.staff),
         metrics: Arc::new(Metrics::default()),
         top: settings.top,
@@ -119,6 +108,16 @@ pub async fn run(settings: Settings, bot_settings: BotSettings) -> anyhow::Resul
         ),
         None => None,
     };
+    let mut stop = stop_on_signal();
+    let store = app.kb.store().clone();
+    if listen::reach_api(&bot, &store, &token, &mut stop)
+        .await
+        .is_none()
+    {
+        log::info!("stopped before the Bot API answered");
+        return Ok(());
+    }
+    let heartbeat = listen::heartbeat(bot.clone(), store, token.clone());
     let pace = Pace {
         per_second: bot_settings.broadcast_per_second,
         ..Pace::default()
@@ -140,57 +139,56 @@ pub async fn run(settings: Settings, bot_settings: BotSettings) -> anyhow::Resul
             redact(&e.to_string(), &token)
         );
     }
-    let result = dispatch(bot, app, &token).await;
+    let result = listen::dispatch(bot, app, bot_settings.webhook, stop).await;
     // Every delivery is committed as it completes; stopping the worker leaves the rest pending
     // for the next start.
     worker_task.abort();
+    heartbeat.abort();
     result?;
     log::info!("stopped");
     Ok(())
 }
 
-/// Long polling until a signal stops the dispatcher.
-async fn dispatch(bot: Bot, app: Arc<App>, token: &str) -> anyhow::Result<()> {
-    let mut dispatcher = Dispatcher::builder(bot.clone(), handler())
-        .dependencies(dptree::deps![app])
-        .default_handler(|_| async {})
-        .error_handler(Arc::new(LogRedacted(token.to_owned())))
-        .build();
-    let shutdown = dispatcher.shutdown_token();
+/// Opens the knowledge base off the async workers, and says at start when admins will not be
+/// able to change it.
+async fn open_knowledge(settings: &Settings) -> anyhow::Result<KnowledgeBase> {
+    let opened = {
+        let settings = settings.clone();
+        tokio::task::spawn_blocking(move || KnowledgeBase::open(&settings, &|_, _| {})).await?
+    }
+    .context("cannot load the knowledge base")?;
+    let manifest = opened.kb.engine().manifest().clone();
+    log::info!(
+        "knowledge base: {} documents, {} passages",
+        manifest.documents.len(),
+        manifest.passages
+    );
+    if let Err(e) = crate::knowledge::writable(&settings.knowledge_dir) {
+        log::warn!(
+            "the knowledge folder {} is not writable by {} ({e}): uploads, /remove and /synonym will fail until that user may write there (for a Docker bind mount: chown -R 10001 on the host folder)",
+            settings.knowledge_dir.display(),
+            crate::store::process_user()
+        );
+    }
+    Ok(opened.kb)
+}
+
+/// A channel that turns true on SIGINT or SIGTERM.
+fn stop_on_signal() -> watch::Receiver<bool> {
+    let (tx, rx) = watch::channel(false);
     tokio::spawn(async move {
         wait_for_signal().await;
-        log::info!("stopping: finishing replies in flight");
-        // The dispatcher may still be starting; try until it accepts the request.
-        loop {
-            match shutdown.shutdown() {
-                Ok(done) => {
-                    done.await;
-                    break;
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-            }
-        }
+        let _ = tx.send(true);
+        // Keep the sender alive: receivers wait on it.
+        std::future::pending::<()>().await;
     });
-    let listener = Polling::builder(bot)
-        .timeout(Duration::from_secs(10))
-        .delete_webhook()
-        .await
-        .build();
-    dispatcher
-        .try_dispatch_with_listener(listener, Arc::new(LogRedacted(token.to_owned())))
-        .await
-        .map_err(|e| {
-            anyhow!(
-                "cannot reach the Bot API: {}",
-                redact(&format!("{e}"), token)
-            )
-        })
+    rx
 }
 
 /// Routes updates: each role's commands to its room (refused for everyone else), documents to
 /// uploads, other messages to the citizens' handler, buttons by their [`Callback`], and inline
 /// queries to answers.
-fn handler() -> UpdateHandler<anyhow::Error> {
+pub(crate) fn handler() -> UpdateHandler<anyhow::Error> {
     let admin = dptree::entry()
         .filter_command::<AdminCommand>()
         .branch(dptree::filter(roles::from_admin).endpoint(admin::handle))

@@ -35,6 +35,10 @@ pub async fn handle(
     let Some(user) = msg.from.as_ref().map(|u| u.id.0) else {
         return Ok(());
     };
+    if !msg.chat.is_private() {
+        send_text(&bot, chat, super::admin::PRIVATE_ONLY).await?;
+        return Ok(());
+    }
     let StaffCommand::Announce(text) = cmd;
     let text = text.trim().to_owned();
     if text.is_empty() {

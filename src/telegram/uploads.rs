@@ -69,6 +69,13 @@ fn name_problem(e: &NameError) -> String {
         NameError::Reserved(name) => {
             format!("{name} 是词典或同义词文件，请直接在知识库文件夹中修改。")
         }
+        NameError::Unusable => format!(
+            "文件名里有换行等控制字符，或者超过 {} 字节，请改个简短的文件名再上传。",
+            knowledge::MAX_NAME_BYTES
+        ),
+        NameError::ReservedId(name) => {
+            format!("{name} 这个名字留给机器人自己的通知公告，请改个文件名再上传。")
+        }
     }
 }
 
@@ -146,6 +153,17 @@ async fn preview(
             Ok(d) => d,
             Err(e) => return Err(e.to_string()),
         };
+        // Another file of the same id (renda-2024.txt beside renda-2024.md) would clash.
+        if let Some(other) = manifest
+            .documents
+            .iter()
+            .find(|d| d.id == doc.id && d.file != name)
+        {
+            return Err(format!(
+                "知识库里的 {} 已经用了这个名字，两个文件会被当成同一份报告。请改个文件名再上传，或上传同名文件来替换它。",
+                other.file
+            ));
+        }
         let passages = passages::from_document(&doc).len();
         let what = match manifest.documents.iter().find(|d| d.file == name) {
             Some(old) => format!(

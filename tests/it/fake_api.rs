@@ -56,6 +56,23 @@ struct Inner {
     files: HashMap<String, Vec<u8>>,
     /// Scripted replies for (method, chat), used in order, before answering normally.
     scripts: HashMap<(String, i64), VecDeque<Value>>,
+    /// Faults for a method, used in order, before anything else.
+    faults: HashMap<String, VecDeque<Fault>>,
+    /// Every request fails with an HTML 502, as a proxy in front of a dead server answers.
+    down: bool,
+}
+
+/// What can go wrong between the bot and the Bot API.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// The answer comes this late (then normally).
+    Slow(Duration),
+    /// The answer is not JSON.
+    Garbled,
+    /// An HTML error page with status 500, as a proxy answers.
+    Html500,
+    /// The connection is closed without an answer.
+    Dropped,
 }
 
 #[derive(Clone, Default)]
@@ -68,7 +85,22 @@ pub struct FakeApi {
 impl FakeApi {
     /// Starts the server on a free loopback port, on the current tokio runtime.
     pub async fn start() -> FakeApi {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::start_on(0).await
+    }
+
+    /// A fake that is not started yet: the bot pointed at it finds nothing listening on `port`.
+    pub fn unreachable(port: u16) -> FakeApi {
+        FakeApi {
+            url: format!("http://127.0.0.1:{port}/"),
+            ..FakeApi::default()
+        }
+    }
+
+    /// Starts the server on loopback port `port` (0: any free one).
+    pub async fn start_on(port: u16) -> FakeApi {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .unwrap();
         let api = FakeApi {
             url: format!("http://{}/", listener.local_addr().unwrap()),
             ..FakeApi::default()
@@ -217,6 +249,18 @@ impl FakeApi {
         self.push_update(json!({ "message": m }));
     }
 
+    /// The next `times` calls of `method` meet `fault`.
+    pub fn fault(&self, method: &str, fault: Fault, times: usize) {
+        let mut inner = self.inner.lock().unwrap();
+        let queue = inner.faults.entry(method.to_owned()).or_default();
+        queue.extend(std::iter::repeat_n(fault, times));
+    }
+
+    /// Takes the whole Bot API down (every request: HTML 502) or brings it back.
+    pub fn set_down(&self, down: bool) {
+        self.inner.lock().unwrap().down = down;
+    }
+
     /// From now on, `method` for `chat` answers `reply` (once per call of this function).
     pub fn script(&self, method: &str, chat: i64, reply: Value) {
         self.inner
@@ -323,8 +367,75 @@ fn ok(result: Value) -> Json<Value> {
 async fn handle(
     State(api): State<FakeApi>,
     Path((bot, method)): Path<(String, String)>,
+    headers: axum::http::HeaderMap,
     body: String,
-) -> Json<Value> {
+) -> axum::response::Response {
+    let body = match headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|t| t.split("boundary=").nth(1))
+    {
+        Some(boundary) => multipart_as_json(&body, boundary.trim_matches('"')),
+        None => body,
+    };
+    use axum::response::IntoResponse;
+    let (down, fault) = {
+        let mut inner = api.inner.lock().unwrap();
+        let fault = inner.faults.get_mut(&method).and_then(VecDeque::pop_front);
+        (inner.down, fault)
+    };
+    let html = |status: u16| {
+        let code = axum::http::StatusCode::from_u16(status).unwrap();
+        (
+            code,
+            [("content-type", "text/html")],
+            "<html><body><h1>Bad Gateway</h1></body></html>",
+        )
+            .into_response()
+    };
+    if down {
+        api.inner.lock().unwrap().requests.push(Request {
+            method: method.clone(),
+            body: Value::Null,
+            at: Instant::now(),
+            refused: Some("the Bot API is down".to_owned()),
+            message_id: None,
+        });
+        return html(502);
+    }
+    match fault {
+        Some(Fault::Slow(d)) => tokio::time::sleep(d).await,
+        Some(Fault::Garbled) => return (axum::http::StatusCode::OK, "{\"ok\": tr").into_response(),
+        Some(Fault::Html500) => return html(500),
+        Some(Fault::Dropped) => {
+            // Ending the connection's task closes it without an answer.
+            std::panic::resume_unwind(Box::new("the fake drops this connection"))
+        }
+        None => {}
+    }
+    answer(api, bot, method, body).await.into_response()
+}
+
+/// A multipart/form-data body (teloxide sends some methods so) as the JSON object of its
+/// fields, each value parsed as JSON where it is JSON.
+fn multipart_as_json(body: &str, boundary: &str) -> String {
+    let mut fields = serde_json::Map::new();
+    for part in body.split(&format!("--{boundary}")) {
+        let Some((head, value)) = part.split_once("\r\n\r\n") else {
+            continue;
+        };
+        let Some(name) = head.split("name=\"").nth(1).and_then(|n| n.split('"').next()) else {
+            continue;
+        };
+        let value = value.trim_end_matches("\r\n");
+        let parsed = serde_json::from_str(value).unwrap_or_else(|_| json!(value));
+        fields.insert(name.to_owned(), parsed);
+    }
+    Value::Object(fields).to_string()
+}
+
+/// The normal answer to a Bot API request.
+async fn answer(api: FakeApi, bot: String, method: String, body: String) -> Json<Value> {
     assert_eq!(
         bot,
         format!("bot{TOKEN}"),

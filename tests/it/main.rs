@@ -8,6 +8,7 @@ mod eval;
 mod fake_api;
 mod features;
 mod questions;
+mod robustness;
 mod service;
 mod snapshots;
 mod telegram;

@@ -1,0 +1,254 @@
+//! The command-line front end: `ask`, `chat`, `index`, `eval`, `backup` and `healthcheck`.
+//!
+//! Each command reads its input, calls the library (the knowledge service, the store, the
+//! health check) and prints what it returns; none of them answers a question itself. Output
+//! goes to the writer given, so that a closed pipe (`eval … | head -1`) is an error the caller
+//! can end quietly on, never a panic. Settings come from `main`.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use crate::config::Settings;
+use crate::render::{self, JsonAnswer};
+use crate::service::{self, AskError, DATABASE_FILE, KnowledgeBase};
+
+/// Opens the knowledge base of `settings` (building the index if needed).
+fn open(settings: &Settings) -> Result<KnowledgeBase> {
+    let opened = KnowledgeBase::open(settings, &|_, _| {}).with_context(|| {
+        format!(
+            "cannot load the knowledge base from {}",
+            settings.knowledge_dir.display()
+        )
+    })?;
+    Ok(opened.kb)
+}
+
+/// Prints one answer (or why there is none) as text or as a JSON line.
+fn respond(
+    kb: &KnowledgeBase,
+    raw: &str,
+    top: usize,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    match (kb.ask(raw, 0, top), json) {
+        (Ok(page), true) => writeln!(
+            out,
+            "{}",
+            serde_json::to_string(&JsonAnswer::new(&page.answer))?
+        )?,
+        (Ok(page), false) => writeln!(out, "{}\n", render::render_plain(&page.answer))?,
+        (Err(e), true) => {
+            if let AskError::Search(e) = &e {
+                log::error!("search failed: {e}");
+            }
+            let line = JsonAnswer::rejected(raw, e.to_string());
+            writeln!(out, "{}", serde_json::to_string(&line)?)?
+        }
+        (Err(AskError::Question(e)), false) => writeln!(out, "{}\n", render::rejection_text(&e))?,
+        (Err(AskError::Search(e)), false) => {
+            log::error!("search failed: {e}");
+            writeln!(out, "{}\n", render::UNAVAILABLE_TEXT)?
+        }
+    }
+    Ok(())
+}
+
+/// `ask`: one question, or one per line of `input` (invalid UTF-8 answered as far as it is
+/// text).
+pub fn ask(
+    settings: &Settings,
+    question: Option<&str>,
+    json: bool,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let kb = open(settings)?;
+    match question {
+        Some(q) => respond(&kb, q, settings.top, json, out)?,
+        None => {
+            for line in input.split(b'\n') {
+                let line = line.context("cannot read standard input")?;
+                let text = String::from_utf8_lossy(&line);
+                let text = text.trim_end_matches('\r');
+                if text.trim().is_empty() && !json {
+                    continue;
+                }
+                respond(&kb, text, settings.top, json, out)?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+const CHAT_HELP: &str = "直接输入问题即可，例如：今年全区经济增长目标是多少？\n/sources 查看知识库中的报告\n/help 帮助\n/quit 退出（或按 Ctrl-D）\n↑ ↓ 翻看之前的问题";
+
+/// `chat`: a session in the terminal with line editing and history (kept in the data folder);
+/// from a pipe, plain lines.
+pub fn chat(settings: &Settings, out: &mut dyn Write) -> Result<()> {
+    let kb = open(settings)?;
+    let scope = render::scope_phrase(&kb.engine().manifest().scope);
+    writeln!(out, "两会问答（{scope}）。{CHAT_HELP}")?;
+    if !std::io::stdin().is_terminal() {
+        for line in std::io::stdin().lock().split(b'\n') {
+            let line =
+                String::from_utf8_lossy(&line.context("cannot read standard input")?).into_owned();
+            if !chat_line(&kb, settings, line.trim(), out)? {
+                break;
+            }
+        }
+        return Ok(());
+    }
+    let mut editor = rustyline::DefaultEditor::new().context("cannot start line editing")?;
+    let history = settings.data_dir.join("chat-history.txt");
+    // A first session has no history yet.
+    let _ = editor.load_history(&history);
+    loop {
+        match editor.readline("> ") {
+            Ok(line) => {
+                let line = line.trim().to_owned();
+                if !line.is_empty() {
+                    let _ = editor.add_history_entry(line.as_str());
+                }
+                if !chat_line(&kb, settings, &line, out)? {
+                    break;
+                }
+            }
+            Err(
+                rustyline::error::ReadlineError::Interrupted | rustyline::error::ReadlineError::Eof,
+            ) => break,
+            Err(e) => return Err(e).context("cannot read the terminal"),
+        }
+    }
+    if let Err(e) = editor.save_history(&history) {
+        log::warn!("cannot keep the chat history in {}: {e}", history.display());
+    }
+    Ok(())
+}
+
+/// One line of `chat`; false when the session ends.
+fn chat_line(
+    kb: &KnowledgeBase,
+    settings: &Settings,
+    line: &str,
+    out: &mut dyn Write,
+) -> Result<bool> {
+    match line {
+        "" => {}
+        "/quit" | "/exit" => return Ok(false),
+        "/help" | "/start" => writeln!(out, "{CHAT_HELP}")?,
+        "/sources" => writeln!(out, "{}", render::render_sources(kb.engine().manifest()))?,
+        _ if line.starts_with('/') => writeln!(out, "未知命令。{CHAT_HELP}")?,
+        _ => respond(kb, line, settings.top, false, out)?,
+    }
+    Ok(true)
+}
+
+/// `index --check`: validates the knowledge folder; true when every file is usable.
+pub fn check(settings: &Settings, out: &mut dyn Write) -> Result<bool> {
+    let (k, problems) = service::check(&settings.knowledge_dir)?;
+    let passages = crate::passages::from_documents(&k.documents).len();
+    for p in &problems {
+        eprintln!("{p}");
+    }
+    writeln!(
+        out,
+        "{} documents, {} passages, {} problems",
+        k.documents.len(),
+        passages,
+        problems.len()
+    )?;
+    Ok(problems.is_empty())
+}
+
+/// `index`: builds the index (or finds it up to date); true when every file was usable.
+pub fn index(
+    settings: &Settings,
+    progress: &dyn Fn(usize, usize),
+    out: &mut dyn Write,
+) -> Result<bool> {
+    let opened = KnowledgeBase::open(settings, progress)?;
+    for p in &opened.problems {
+        eprintln!("skipped {p}");
+    }
+    let engine = opened.kb.engine();
+    let m = engine.manifest();
+    writeln!(
+        out,
+        "{} {} documents, {} passages in {:.2}s",
+        if opened.built { "built" } else { "up to date:" },
+        m.documents.len(),
+        m.passages,
+        opened.elapsed.as_secs_f64()
+    )?;
+    Ok(opened.problems.is_empty())
+}
+
+/// `eval`: answer quality on a question set, by kind and tier.
+pub fn eval(settings: &Settings, file: &Path, verbose: bool, out: &mut dyn Write) -> Result<()> {
+    let engine = open(settings)?.engine();
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let cases = crate::eval::parse_cases(file, &text)?;
+    let (report, outcomes) = crate::eval::run(&*engine, &cases, 3);
+    if verbose {
+        for o in &outcomes {
+            let rank = o.rank.map_or("-".to_owned(), |r| r.to_string());
+            let words: Vec<String> = engine
+                .analyzer()
+                .query_words(&crate::text::normalize(&o.case.question))
+                .into_iter()
+                .map(|w| w.text)
+                .collect();
+            writeln!(
+                out,
+                "{}\t{}\t{}\trank {}\tcoverage {:.2}\t{}\t{}\t{}",
+                o.case.id,
+                o.case.kind,
+                o.tier,
+                rank,
+                o.coverage,
+                o.reasons,
+                o.case.question,
+                words.join("/")
+            )?;
+        }
+    }
+    writeln!(out, "{report}")?;
+    Ok(())
+}
+
+/// `backup FILE`: a consistent copy of the database, also while the bot runs.
+pub fn backup(settings: &Settings, file: &Path, out: &mut dyn Write) -> Result<()> {
+    let db = settings.data_dir.join(DATABASE_FILE);
+    anyhow::ensure!(
+        db.is_file(),
+        "no database at {}: nothing to back up",
+        db.display()
+    );
+    let store = crate::store::Store::open(&db)?;
+    store
+        .backup_to(file)
+        .with_context(|| format!("cannot write the backup to {}", file.display()))?;
+    writeln!(out, "backed up {} to {}", db.display(), file.display())?;
+    Ok(())
+}
+
+/// `healthcheck`: whether the bot serving from this data folder is alive and reaches the Bot
+/// API; the reason when it is not.
+pub fn healthcheck(settings: &Settings, out: &mut dyn Write) -> Result<()> {
+    let db = settings.data_dir.join(DATABASE_FILE);
+    anyhow::ensure!(
+        db.is_file(),
+        "no database at {}: the bot has not started with this data folder",
+        db.display()
+    );
+    let store = crate::store::Store::open(&db)?;
+    let status = crate::health::liveness(&store, crate::time::now_unix())
+        .map_err(|why| anyhow::anyhow!("unhealthy: {why}"))?;
+    writeln!(out, "healthy: {status}")?;
+    Ok(())
+}
