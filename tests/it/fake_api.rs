@@ -424,7 +424,11 @@ fn multipart_as_json(body: &str, boundary: &str) -> String {
         let Some((head, value)) = part.split_once("\r\n\r\n") else {
             continue;
         };
-        let Some(name) = head.split("name=\"").nth(1).and_then(|n| n.split('"').next()) else {
+        let Some(name) = head
+            .split("name=\"")
+            .nth(1)
+            .and_then(|n| n.split('"').next())
+        else {
             continue;
         };
         let value = value.trim_end_matches("\r\n");

@@ -3,6 +3,7 @@
 //! `tests/fixtures`, with no network.
 
 mod cli;
+mod docker;
 mod engine;
 mod eval;
 mod fake_api;
