@@ -4,15 +4,13 @@ FROM rust:1-slim-bookworm AS build
 WORKDIR /src
 # Dependencies first, in a layer of their own: a change under src/ does not rebuild them.
 COPY Cargo.toml Cargo.lock rustfmt.toml ./
-RUN mkdir -p src benches \
+COPY benches benches
+RUN mkdir -p src \
     && echo 'fn main() {}' > src/main.rs \
     && touch src/lib.rs \
-    && echo 'fn main() {}' > benches/search.rs \
-    && echo 'fn main() {}' > benches/telegram_load.rs \
     && cargo build --release --locked --bin lianghui-bot \
-    && rm -rf src benches
+    && rm -rf src
 COPY src src
-COPY benches benches
 # No debug line tables in the image, and symbols stripped.
 ENV CARGO_PROFILE_RELEASE_DEBUG=false CARGO_PROFILE_RELEASE_STRIP=symbols
 RUN touch src/main.rs src/lib.rs && cargo build --release --locked --bin lianghui-bot
