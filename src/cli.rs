@@ -39,6 +39,10 @@ fn respond(
             "{}",
             serde_json::to_string(&JsonAnswer::new(&page.answer))?
         )?,
+        (Ok(page), false) if page.answer.abstained() && page.answer.small_talk.is_none() => {
+            let suggestions = kb.suggestions(Some(raw), 3);
+            writeln!(out, "{}\n", render::not_found_text(&suggestions))?
+        }
         (Ok(page), false) => writeln!(out, "{}\n", render::render_plain(&page.answer))?,
         (Err(e), true) => {
             if let AskError::Search(e) = &e {
@@ -170,10 +174,8 @@ pub fn index(
     progress: &dyn Fn(usize, usize),
     out: &mut dyn Write,
 ) -> Result<bool> {
+    // Each file skipped is logged once, as a warning, by the knowledge service.
     let opened = KnowledgeBase::open(settings, progress)?;
-    for p in &opened.problems {
-        eprintln!("skipped {p}");
-    }
     let engine = opened.kb.engine();
     let m = engine.manifest();
     writeln!(

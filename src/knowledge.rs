@@ -54,10 +54,14 @@ impl SourceError {
 pub enum KnowledgeError {
     #[error("knowledge folder {0} does not exist or is not a folder")]
     MissingDir(PathBuf),
-    #[error("cannot read knowledge folder {path}: {source}")]
+    #[error(
+        "cannot write {path} as {user}: give that user write access to the folder (for a Docker bind mount: chown -R 10001 on the host folder, or use a named volume)"
+    )]
+    NotWritable { path: PathBuf, user: String },
+    #[error("cannot use {path}: {error}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 
@@ -300,9 +304,9 @@ pub fn load_dir(dir: &Path) -> Result<Knowledge, KnowledgeError> {
     if !dir.is_dir() {
         return Err(KnowledgeError::MissingDir(dir.to_path_buf()));
     }
-    let io = |source| KnowledgeError::Io {
+    let io = |error| KnowledgeError::Io {
         path: dir.to_path_buf(),
-        source,
+        error,
     };
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(io)?
@@ -764,7 +768,7 @@ pub fn upload_name(raw: &str) -> Result<String, NameError> {
 pub fn seed(dir: &Path, seed: &Path) -> Result<(), KnowledgeError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
-        move |source| KnowledgeError::Io { path, source }
+        move |error| KnowledgeError::Io { path, error }
     };
     let has_files = std::fs::read_dir(dir)
         .map(|mut entries| entries.any(|e| e.is_ok_and(|e| e.path().is_file())))
@@ -772,7 +776,13 @@ pub fn seed(dir: &Path, seed: &Path) -> Result<(), KnowledgeError> {
     if has_files || !seed.is_dir() || dir == seed {
         return Ok(());
     }
-    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    std::fs::create_dir_all(dir).map_err(|error| match error.kind() {
+        std::io::ErrorKind::PermissionDenied => KnowledgeError::NotWritable {
+            path: dir.to_path_buf(),
+            user: crate::store::process_user(),
+        },
+        _ => io(dir)(error),
+    })?;
     let mut copied = 0;
     for entry in std::fs::read_dir(seed).map_err(io(seed))? {
         let from = entry.map_err(io(seed))?.path();
@@ -825,9 +835,9 @@ pub struct FileChange {
 impl FileChange {
     /// Puts the file back as it was before the change (or removes it if it did not exist).
     pub fn undo(self) -> Result<(), KnowledgeError> {
-        let io = |source| KnowledgeError::Io {
+        let io = |error| KnowledgeError::Io {
             path: self.path.clone(),
-            source,
+            error,
         };
         match &self.previous {
             Some(bytes) => write_atomic(&self.path, bytes).map_err(io),
@@ -858,9 +868,9 @@ fn read_previous(path: &Path) -> Result<Option<Vec<u8>>, KnowledgeError> {
     match std::fs::read(path) {
         Ok(bytes) => Ok(Some(bytes)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(KnowledgeError::Io {
+        Err(error) => Err(KnowledgeError::Io {
             path: path.to_path_buf(),
-            source,
+            error,
         }),
     }
 }
@@ -959,9 +969,9 @@ pub fn remove_synonym_group(dir: &Path, group: &[String]) -> Result<FileChange, 
 pub fn save_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<FileChange, KnowledgeError> {
     let path = dir.join(name);
     let previous = read_previous(&path)?;
-    write_atomic(&path, bytes).map_err(|source| KnowledgeError::Io {
+    write_atomic(&path, bytes).map_err(|error| KnowledgeError::Io {
         path: path.clone(),
-        source,
+        error,
     })?;
     Ok(FileChange { path, previous })
 }
@@ -972,9 +982,9 @@ pub fn remove_file(dir: &Path, name: &str) -> Result<Option<FileChange>, Knowled
     let Some(previous) = read_previous(&path)? else {
         return Ok(None);
     };
-    std::fs::remove_file(&path).map_err(|source| KnowledgeError::Io {
+    std::fs::remove_file(&path).map_err(|error| KnowledgeError::Io {
         path: path.clone(),
-        source,
+        error,
     })?;
     Ok(Some(FileChange {
         path,

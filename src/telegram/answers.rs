@@ -448,3 +448,51 @@ pub async fn on_inline(bot: Bot, q: InlineQuery, app: Arc<App>) -> anyhow::Resul
     request.cache_time(INLINE_CACHE_SECONDS).await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::passages::Passage;
+
+    fn passage(section: &str, text: &str) -> Passage {
+        Passage {
+            id: "d-1".into(),
+            doc_id: "d".into(),
+            title: "标题".into(),
+            section: section.into(),
+            meeting: "会议".into(),
+            body: "人大".into(),
+            dates: "5月31日".into(),
+            ord: 1,
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn the_original_cuts_text_before_escaping_and_keeps_its_source_last() {
+        // An ampersand right where a neighbour is cut: the cut falls before it is escaped, so
+        // no half entity, and the source line is always there.
+        let long = format!(
+            "{}&<b>{}",
+            "字".repeat(NEIGHBOUR_CHARS - 1),
+            "尾".repeat(500)
+        );
+        let ctx = Context {
+            before: Some(passage("一 › 甲", &long)),
+            passage: passage("二", "本段 & 正文。"),
+            after: Some(passage("三", &long)),
+        };
+        let html = original_html(&ctx, &[], &crate::knowledge::Scope::default());
+        assert!(
+            html.contains("<i>上一段 · 一 › 甲</i>") && html.contains("<i>下一段 · 三</i>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("字&amp;…") && !html.contains("&am…"),
+            "{html}"
+        );
+        assert!(html.ends_with("📄 人大 · 会议 · 5月31日"), "{html}");
+        assert!(html.contains("本段 &amp; 正文。"));
+        assert!(crate::render::telegram_len(&html) < crate::render::TELEGRAM_MAX_CHARS);
+    }
+}
