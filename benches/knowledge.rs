@@ -22,11 +22,26 @@ fn repeat_to(unit: &str, bytes: usize) -> String {
 fn shapes() -> Vec<Shape> {
     vec![
         // 8,000 × 重复段落 in the review; here as many as fit.
-        ("identical paragraphs", |n| ("r.md".into(), format!("# 重复\n\n{}", repeat_to("重复段落。\n\n", n)).into_bytes())),
+        ("identical paragraphs", |n| {
+            (
+                "r.md".into(),
+                format!("# 重复\n\n{}", repeat_to("重复段落。\n\n", n)).into_bytes(),
+            )
+        }),
         // *a*a*a…: emphasis markers without end, one paragraph.
-        ("emphasis markers", |n| ("s.md".into(), format!("# 星\n\n{}\n", repeat_to("*a", n)).into_bytes())),
+        ("emphasis markers", |n| {
+            (
+                "s.md".into(),
+                format!("# 星\n\n{}\n", repeat_to("*a", n)).into_bytes(),
+            )
+        }),
         // One paragraph of Chinese without any punctuation.
-        ("one unpunctuated paragraph", |n| ("p.txt".into(), format!("标题\n\n{}\n", repeat_to("北关区经济社会发展", n)).into_bytes())),
+        ("one unpunctuated paragraph", |n| {
+            (
+                "p.txt".into(),
+                format!("标题\n\n{}\n", repeat_to("北关区经济社会发展", n)).into_bytes(),
+            )
+        }),
         // Distinct short paragraphs: the largest honest report.
         ("distinct paragraphs", |n| {
             let mut s = String::from("# 报告\n\n");
@@ -37,12 +52,51 @@ fn shapes() -> Vec<Shape> {
             }
             ("d.md".into(), s.into_bytes())
         }),
+        // Distinct paragraphs of report length: an honest report as large as allowed.
+        ("distinct long paragraphs", |n| {
+            let mut s = String::from("# 报告\n\n");
+            let mut i = 0;
+            while s.len() < n {
+                s.push_str(&format!(
+                    "第{i}项：{}\n\n",
+                    "加快推进重点项目建设，持续优化营商环境，".repeat(12)
+                ));
+                i += 1;
+            }
+            ("long.md".into(), s.into_bytes())
+        }),
         // Headings nested six deep, over and over.
-        ("nested headings", |n| ("h.md".into(), format!("# 报告\n\n{}", repeat_to("## 一\n### 二\n#### 三\n##### 四\n###### 五\n\n正文。\n\n", n)).into_bytes())),
+        ("nested headings", |n| {
+            (
+                "h.md".into(),
+                format!(
+                    "# 报告\n\n{}",
+                    repeat_to(
+                        "## 一\n### 二\n#### 三\n##### 四\n###### 五\n\n正文。\n\n",
+                        n
+                    )
+                )
+                .into_bytes(),
+            )
+        }),
         // Block quotes and lists nested deep.
-        ("nested quotes and lists", |n| ("q.md".into(), format!("# 报告\n\n{}", repeat_to("> > > > - - - 1. 引用里的列表。\n", n)).into_bytes())),
+        ("nested quotes and lists", |n| {
+            (
+                "q.md".into(),
+                format!(
+                    "# 报告\n\n{}",
+                    repeat_to("> > > > - - - 1. 引用里的列表。\n", n)
+                )
+                .into_bytes(),
+            )
+        }),
         // Many lines, no blank line: one long paragraph of short lines.
-        ("lines without blank lines", |n| ("l.txt".into(), format!("标题\n\n{}", repeat_to("一行。\n", n)).into_bytes())),
+        ("lines without blank lines", |n| {
+            (
+                "l.txt".into(),
+                format!("标题\n\n{}", repeat_to("一行。\n", n)).into_bytes(),
+            )
+        }),
     ]
 }
 
@@ -62,7 +116,10 @@ fn median(mut times: Vec<Duration>) -> Duration {
 
 fn main() {
     const MB: usize = 1 << 20;
-    println!("{:<28} {:>10} {:>10} {:>10} {:>8}  outcome at 4 MB", "shape", "1 MB", "2 MB", "4 MB", "4/1");
+    println!(
+        "{:<28} {:>10} {:>10} {:>10} {:>8}  outcome at 4 MB",
+        "shape", "1 MB", "2 MB", "4 MB", "4/1"
+    );
     for (name, make) in shapes() {
         let mut medians = Vec::new();
         let mut outcome = String::new();
@@ -96,7 +153,9 @@ fn main() {
         .measurement_time(Duration::from_secs(3));
     for (name, make) in shapes() {
         let (file, bytes) = make(4 * MB - 4096);
-        c.bench_function(&format!("knowledge/{name}/4MB"), |b| b.iter(|| read(&file, &bytes)));
+        c.bench_function(&format!("knowledge/{name}/4MB"), |b| {
+            b.iter(|| read(&file, &bytes))
+        });
     }
     c.final_summary();
 }

@@ -100,8 +100,11 @@ pub fn liveness(store: &Store, now: i64) -> Result<String, String> {
 }
 
 async fn render(State(s): State<Shared>) -> impl IntoResponse {
-    let subscribers = s.store.subscriber_count().unwrap_or_default();
-    let deliveries = s.store.delivery_totals().unwrap_or_default();
+    let counts = s
+        .store
+        .with(|st| Ok((st.subscriber_count()?, st.delivery_totals()?)))
+        .await;
+    let (subscribers, deliveries) = counts.unwrap_or_default();
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         s.metrics.render(subscribers, deliveries),

@@ -49,19 +49,25 @@ pub async fn handle(
     let text = match cmd {
         AdminCommand::Reload => {
             send_text(&bot, chat, "正在重新加载知识库……").await?;
-            match app.change(|kb| kb.reload()).await? {
+            app.change(|kb| kb.reload()).await.map(|r| match r {
                 Ok(reload) => reload_summary(&reload),
                 Err(e) => format!(
                     "重新加载失败，继续使用原有知识库。\n{}",
                     redact(&format!("{e:#}"), &app.token)
                 ),
-            }
+            })
         }
         AdminCommand::Remove => return uploads::remove_command(&bot, chat, &app).await,
-        AdminCommand::Stats => stats_text(&app).await?,
-        AdminCommand::Gaps => gaps_text(&app).await?,
-        AdminCommand::Synonym(args) => synonym(&app, &args).await?,
+        AdminCommand::Stats => stats_text(&app).await,
+        AdminCommand::Gaps => gaps_text(&app).await,
+        AdminCommand::Synonym(args) => synonym(&app, &args).await,
     };
+    // Every failure is answered too, not only logged.
+    let text = text.unwrap_or_else(|e| {
+        let e = redact(&format!("{e:#}"), &app.token);
+        log::error!("admin command: {e}");
+        format!("操作失败：{e}")
+    });
     send_text(&bot, chat, &text).await?;
     Ok(())
 }

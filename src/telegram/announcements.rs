@@ -81,7 +81,7 @@ async fn finished(worker: &Worker<TelegramSender>, bot: &Bot, app: &App, id: i64
     );
     match worker.store().with(move |s| s.announcement(id)).await {
         Ok(Some(a)) => {
-            if let Err(e) = bot.send_message(ChatId(a.author_chat), text).await {
+            if let Err(e) = super::reply::send_text(bot, ChatId(a.author_chat), &text).await {
                 let e = redact(&e.to_string(), &app.token);
                 log::warn!("cannot report announcement {id} to its author: {e}");
             }

@@ -103,9 +103,15 @@ pub async fn on_document(bot: Bot, msg: Message, app: std::sync::Arc<App>) -> an
         send_text(&bot, chat, &text).await?;
         return Ok(());
     }
-    let file = bot.get_file(doc.file.id.clone()).await?;
-    let mut bytes = Vec::new();
-    bot.download_file(&file.path, &mut bytes).await?;
+    let Some(bytes) = download(&bot, doc, &app.token).await else {
+        send_text(
+            &bot,
+            chat,
+            "无法从 Telegram 下载这个文件，知识库没有改动，请稍后再发一次。",
+        )
+        .await?;
+        return Ok(());
+    };
     let (what, bytes) = match preview(&app, &name, bytes).await? {
         Ok(ok) => ok,
         Err(problem) => {
@@ -135,6 +141,31 @@ pub async fn on_document(bot: Bot, msg: Message, app: std::sync::Arc<App>) -> an
     )
     .await?;
     Ok(())
+}
+
+/// The bytes of an uploaded file; None (logged) when Telegram does not give them.
+async fn download(bot: &Bot, doc: &teloxide::types::Document, token: &str) -> Option<Vec<u8>> {
+    let file = match bot.get_file(doc.file.id.clone()).await {
+        Ok(f) => f,
+        Err(e) => {
+            log::warn!(
+                "upload: getFile failed: {}",
+                super::reply::redact(&e.to_string(), token)
+            );
+            return None;
+        }
+    };
+    let mut bytes = Vec::new();
+    match bot.download_file(&file.path, &mut bytes).await {
+        Ok(()) => Some(bytes),
+        Err(e) => {
+            log::warn!(
+                "upload: download failed: {}",
+                super::reply::redact(&e.to_string(), token)
+            );
+            None
+        }
+    }
 }
 
 /// Checks an upload off the async workers; returns what saving it would do, or the problem.

@@ -258,6 +258,38 @@ async fn hostile_uploads_are_refused_at_preview_and_the_bot_keeps_answering() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_download_is_answered_and_changes_nothing() {
+    let api = FakeApi::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let k = crate::knowledge_copy();
+    let before: Vec<_> = std::fs::read_dir(k.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name())
+        .collect();
+    let _bot = BotProcess::start(&api, k.path(), data.path(), "25");
+    api.fault("GetFile", Fault::Html500, 1);
+    let report = "# 通知\n\n北关区部分小区明日停水检修。\n".as_bytes();
+    api.private_document(ADMIN, "notice.md", report, report.len());
+    let replies = api.wait_sent(ADMIN, 1).await;
+    assert!(has(&replies, "无法从 Telegram 下载这个文件"), "{replies:?}");
+    assert!(buttons(&api, ADMIN).is_empty(), "nothing to confirm");
+    let after: Vec<_> = std::fs::read_dir(k.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(before.len(), after.len(), "{after:?}");
+    // The same upload goes through once the Bot API answers again.
+    api.private_document(ADMIN, "notice.md", report, report.len());
+    api.wait_sent(ADMIN, 2).await;
+    assert!(
+        !buttons(&api, ADMIN).is_empty(),
+        "the second try reaches 确认"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_admins_confirming_failing_uploads_at_once_keep_the_original() {
     const SECOND_ADMIN: i64 = 3;
     let api = FakeApi::start().await;
