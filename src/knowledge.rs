@@ -1,7 +1,8 @@
 //! The knowledge folder: report files in, [`Document`]s out.
 //!
 //! A document is Markdown with optional TOML front matter (`+++`), or plain text whose first line
-//! is the title and whose blank lines separate paragraphs. Headings give each paragraph its section
+//! is the title and whose blank lines separate paragraphs (one paragraph per line when there is
+//! no blank line between them). Headings give each paragraph its section
 //! path. A file that cannot be used becomes a [`SourceError`] naming the file and line; it never
 //! stops the other files from loading. `dict.txt` and `synonyms.txt` are read here as raw text
 //! and parsed by the tokenizer module. This module does not normalise, split or index text.
@@ -518,6 +519,7 @@ fn parse_txt(path: &Path, text: &str) -> Result<(Meta, Vec<Paragraph>), SourceEr
             });
         }
     };
+    let line_layout = !blank_line_between_paragraphs(text);
     for (i, line) in text.lines().enumerate() {
         let line_no = i + 1;
         let trimmed = line.trim();
@@ -527,9 +529,13 @@ fn parse_txt(path: &Path, text: &str) -> Result<(Meta, Vec<Paragraph>), SourceEr
             }
             continue;
         }
-        if trimmed.is_empty() {
+        if trimmed.is_empty() || line_layout {
             flush(&mut current, &mut paragraphs);
-        } else if let Some((_, buf)) = current.as_mut() {
+        }
+        if trimmed.is_empty() {
+            continue;
+        }
+        if let Some((_, buf)) = current.as_mut() {
             buf.push('\n');
             buf.push_str(trimmed);
         } else {
@@ -545,6 +551,17 @@ fn parse_txt(path: &Path, text: &str) -> Result<(Meta, Vec<Paragraph>), SourceEr
         ));
     }
     Ok((meta, paragraphs))
+}
+
+/// Whether a plain-text file separates its paragraphs with blank lines (after the title). Text
+/// copied out of a word processor often has one paragraph per line and no blank line at all;
+/// then each line is a paragraph.
+fn blank_line_between_paragraphs(text: &str) -> bool {
+    let mut lines = text.lines().map(str::trim).skip_while(|l| l.is_empty());
+    lines.next(); // the title
+    let body: Vec<&str> = lines.skip_while(|l| l.is_empty()).collect();
+    let last = body.iter().rposition(|l| !l.is_empty()).unwrap_or(0);
+    body[..last].iter().any(|l| l.is_empty())
 }
 
 /// Splits `+++` TOML front matter from the body; returns the meta and the body's first line.
@@ -1039,6 +1056,25 @@ mod tests {
         assert_eq!(
             doc.paragraphs.iter().map(|p| p.line).collect::<Vec<_>>(),
             vec![4, 8]
+        );
+    }
+
+    #[test]
+    fn plain_text_without_blank_lines_has_a_paragraph_per_line() {
+        // One blank line between paragraphs: the blank-line layout, lines joined.
+        let text = "标题行\n第一段。\n第二段。\n\n第三段。\n";
+        let doc = parse_document(Path::new("k/w.txt"), text).unwrap();
+        let texts: Vec<_> = doc.paragraphs.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(texts, vec!["第一段。\n第二段。", "第三段。"]);
+        // As copied out of a word processor: no blank line between paragraphs (those after
+        // the title and at the end do not count).
+        let text = "标题行\n\n第一段。\n第二段。\n第三段。\n\n";
+        let doc = parse_document(Path::new("k/w.txt"), text).unwrap();
+        let texts: Vec<_> = doc.paragraphs.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(texts, vec!["第一段。", "第二段。", "第三段。"]);
+        assert_eq!(
+            doc.paragraphs.iter().map(|p| p.line).collect::<Vec<_>>(),
+            vec![3, 4, 5]
         );
     }
 
