@@ -3,7 +3,7 @@
 //! within its limit without ever cutting a tag or an entity.
 //!
 //! A reply is built for a phone: a short lead that says how well the reports answer (报告里是
-//! 这样说的 / 报告里没有直接的答案), the excerpts in the report's own words with the question's
+//! 这样说的 / 报告里没有直接的答案 / 下面是报告里最接近的内容), the excerpts in the report's own words with the question's
 //! words in bold, and one short source line under each. A direct answer with a clear winner
 //! shows one excerpt; more only when they are close, and never more than fits one screen. No
 //! I/O here.
@@ -32,8 +32,12 @@ const MAX_ECHO_CHARS: usize = 500;
 pub const UNAVAILABLE_TEXT: &str = "暂时无法回答，请稍后再试。";
 /// What leads a `direct` answer.
 pub const DIRECT_LEAD: &str = "报告里是这样说的：";
-/// What leads a `related` answer.
+/// What leads a `related` answer that names what the reports do not cover.
 pub const RELATED_LEAD: &str = "报告里没有直接的答案，下面的内容可能有关：";
+/// What leads a `related` answer whose only doubt is how well the passage matches (part of the
+/// question's words, or no clear winner): the reports may well answer it, so the bot does not
+/// claim they do not; it says the passage is the closest and may not answer in full.
+pub const CLOSEST_LEAD: &str = "下面是报告里最接近的内容，可能没有完全回答您的问题：";
 /// What the bot says when the reports do not answer a question.
 pub const NOT_FOUND_TEXT: &str = "抱歉，两会报告里没有找到与这个问题相关的内容。";
 
@@ -150,7 +154,8 @@ fn detail_name(d: Detail) -> &'static str {
 }
 
 /// The lead of an answer: that the reports answer it, or (for `related`) what they do not say
-/// and that what follows may be related. Empty for `none` and for 更多 pages.
+/// and that what follows may be related, or (when only the match is in doubt) that it is the
+/// closest they say. Empty for `none` and for 更多 pages.
 pub fn lead(answer: &Answer) -> String {
     if answer.items.first().is_none_or(|i| i.rank != 1) {
         return String::new();
@@ -180,7 +185,7 @@ pub fn lead(answer: &Answer) -> String {
             "报告里没有直接的答案（没有写{}），下面的内容可能有关：",
             detail_name(d)
         ),
-        (None, None) => RELATED_LEAD.to_owned(),
+        (None, None) => CLOSEST_LEAD.to_owned(),
     }
 }
 
