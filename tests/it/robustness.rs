@@ -22,6 +22,17 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// The names of the files in `dir`, sorted.
+fn file_names(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_survive_a_429_and_never_wait_for_the_typing_action() {
     let api = FakeApi::start().await;
@@ -206,10 +217,9 @@ fn concurrent_changes_that_fail_restore_exactly_the_original() {
         std::fs::read(k.path().join("renda-2024.md")).unwrap(),
         original
     );
-    let leftovers: Vec<_> = std::fs::read_dir(k.path())
-        .unwrap()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().starts_with(".upload"))
+    let leftovers: Vec<_> = file_names(k.path())
+        .into_iter()
+        .filter(|n| n.starts_with(".upload"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
@@ -248,10 +258,8 @@ async fn hostile_uploads_are_refused_at_preview_and_the_bot_keeps_answering() {
     for i in 0..uploads.len() {
         assert!(has(&api.wait_sent(980 + i as i64, 1).await, "一岗一房"));
     }
-    let strays: Vec<String> = std::fs::read_dir(k.path())
-        .unwrap()
-        .filter_map(Result::ok)
-        .map(|e| e.file_name().to_string_lossy().into_owned())
+    let strays: Vec<String> = file_names(k.path())
+        .into_iter()
         .filter(|n| n.starts_with('.') || n.contains("repeat") || n.contains("announcements"))
         .collect();
     assert!(strays.is_empty(), "{strays:?}");
@@ -262,11 +270,7 @@ async fn a_failed_download_is_answered_and_changes_nothing() {
     let api = FakeApi::start().await;
     let data = tempfile::tempdir().unwrap();
     let k = crate::knowledge_copy();
-    let before: Vec<_> = std::fs::read_dir(k.path())
-        .unwrap()
-        .filter_map(Result::ok)
-        .map(|e| e.file_name())
-        .collect();
+    let before = file_names(k.path());
     let _bot = BotProcess::start(&api, k.path(), data.path(), "25");
     api.fault("GetFile", Fault::Html500, 1);
     let report = "# 通知\n\n北关区部分小区明日停水检修。\n".as_bytes();
@@ -274,12 +278,8 @@ async fn a_failed_download_is_answered_and_changes_nothing() {
     let replies = api.wait_sent(ADMIN, 1).await;
     assert!(has(&replies, "无法从 Telegram 下载这个文件"), "{replies:?}");
     assert!(buttons(&api, ADMIN).is_empty(), "nothing to confirm");
-    let after: Vec<_> = std::fs::read_dir(k.path())
-        .unwrap()
-        .filter_map(Result::ok)
-        .map(|e| e.file_name())
-        .collect();
-    assert_eq!(before.len(), after.len(), "{after:?}");
+    let after = file_names(k.path());
+    assert_eq!(before, after);
     // The same upload goes through once the Bot API answers again.
     api.private_document(ADMIN, "notice.md", report, report.len());
     api.wait_sent(ADMIN, 2).await;
