@@ -179,14 +179,32 @@ pub fn lead(answer: &Answer) -> String {
         Reason::MissingDetail(d) => Some(*d),
         _ => None,
     });
+    // A plan gives the year, though not the day: say which year's plan the passage is in.
+    let plan = answer
+        .items
+        .first()
+        .and_then(|i| dated_section(&i.passage, &answer.scope));
     match (scope_note, detail) {
         (Some(note), _) => format!("{note}{RELATED_LEAD}"),
+        (None, Some(Detail::Time)) if plan.is_some() => format!(
+            "报告里没有写具体时间，下面的内容列在“{}”里，可能有关：",
+            plan.unwrap_or_default()
+        ),
         (None, Some(d)) => format!(
             "报告里没有直接的答案（没有写{}），下面的内容可能有关：",
             detail_name(d)
         ),
         (None, None) => CLOSEST_LEAD.to_owned(),
     }
+}
+
+/// The section of `passage` (innermost first) that names one of the years the reports speak
+/// for, such as 2024年重点工作安排.
+fn dated_section<'p>(passage: &'p Passage, scope: &Scope) -> Option<&'p str> {
+    passage
+        .section
+        .rsplit(SECTION_SEP)
+        .find(|part| scope.years.iter().any(|y| part.contains(&format!("{y}年"))))
 }
 
 /// The friendly reply to small talk, saying what the bot can do.
@@ -586,6 +604,67 @@ mod tests {
                 .iter()
                 .all(|p| telegram_len(p) <= TELEGRAM_MAX_CHARS)
         );
+    }
+
+    fn related(section: &str, reasons: Vec<Reason>) -> Answer {
+        let text = "完成256个老旧小区燃气管道改造更新。".to_owned();
+        let passage = Passage {
+            id: "w-1".into(),
+            doc_id: "w".into(),
+            title: "政府工作报告".into(),
+            section: section.into(),
+            meeting: String::new(),
+            body: String::new(),
+            dates: String::new(),
+            ord: 0,
+            text: text.clone(),
+        };
+        Answer {
+            question: "燃气管子啥时候能换".into(),
+            items: vec![Item {
+                rank: 1,
+                score: 1.0,
+                passage,
+                excerpt: Excerpt {
+                    text,
+                    marks: Vec::new(),
+                    cut_start: false,
+                    cut_end: false,
+                },
+            }],
+            grade: crate::grade::Grade {
+                tier: Match::Related,
+                reasons,
+            },
+            scope: Scope {
+                area: vec!["北关区".into()],
+                years: vec![2024],
+            },
+            small_talk: None,
+            coverage: 0.5,
+        }
+    }
+
+    #[test]
+    fn leads_say_what_is_missing_and_only_that() {
+        let plan = format!("2024年重点工作安排{SECTION_SEP}切实改善民生");
+        let time = vec![Reason::MissingDetail(Detail::Time), Reason::Partial];
+        assert_eq!(
+            lead(&related(&plan, time.clone())),
+            "报告里没有写具体时间，下面的内容列在“2024年重点工作安排”里，可能有关："
+        );
+        assert_eq!(
+            lead(&related("切实改善民生", time)),
+            "报告里没有直接的答案（没有写具体时间），下面的内容可能有关："
+        );
+        // A section naming a year the reports are not about says nothing of the plan.
+        let old = vec![Reason::MissingDetail(Detail::Time)];
+        assert!(!lead(&related("2023年工作回顾", old)).contains("2023"));
+        // Only the match in doubt: the closest passage, not "the reports are silent".
+        let partial = vec![Reason::Partial, Reason::Unclear];
+        assert_eq!(lead(&related(&plan, partial)), CLOSEST_LEAD);
+        let other = vec![Reason::OtherYear(2023), Reason::MissingDetail(Detail::Time)];
+        assert!(lead(&related(&plan, other)).starts_with("这些报告讲的是北关区2024年的安排"));
     }
 
     #[test]
