@@ -3,7 +3,7 @@
 //! within its limit without ever cutting a tag or an entity.
 //!
 //! A reply is built for a phone: a short lead that says how well the reports answer (报告里是
-//! 这样说的 / 报告里没有直接的答案 / 下面是报告里最接近的内容), the excerpts in the report's own words with the question's
+//! 这样说的 / 报告里没有直接的答案 / 报告里没有找到直接的答案), the excerpts in the report's own words with the question's
 //! words in bold, and one short source line under each. A direct answer with a clear winner
 //! shows one excerpt; more only when they are close, and never more than fits one screen. No
 //! I/O here.
@@ -35,9 +35,9 @@ pub const DIRECT_LEAD: &str = "报告里是这样说的：";
 /// What leads a `related` answer that names what the reports do not cover.
 pub const RELATED_LEAD: &str = "报告里没有直接的答案，下面的内容可能有关：";
 /// What leads a `related` answer whose only doubt is how well the passage matches (part of the
-/// question's words, or no clear winner): the reports may well answer it, so the bot does not
-/// claim they do not; it says the passage is the closest and may not answer in full.
-pub const CLOSEST_LEAD: &str = "下面是报告里最接近的内容，可能没有完全回答您的问题：";
+/// question's words, or no clear winner): the reports may well answer it, so the bot says it
+/// found no direct answer rather than that the reports have none.
+pub const CLOSEST_LEAD: &str = "报告里没有找到直接的答案，下面的内容可能有关：";
 /// What the bot says when the reports do not answer a question.
 pub const NOT_FOUND_TEXT: &str = "抱歉，两会报告里没有找到与这个问题相关的内容。";
 
@@ -187,7 +187,7 @@ pub fn lead(answer: &Answer) -> String {
     match (scope_note, detail) {
         (Some(note), _) => format!("{note}{RELATED_LEAD}"),
         (None, Some(Detail::Time)) if plan.is_some() => format!(
-            "报告里没有写具体时间，下面的内容列在“{}”里，可能有关：",
+            "报告里没有直接的答案（没有写具体时间，列在“{}”里），下面的内容可能有关：",
             plan.unwrap_or_default()
         ),
         (None, Some(d)) => format!(
@@ -651,7 +651,7 @@ mod tests {
         let time = vec![Reason::MissingDetail(Detail::Time), Reason::Partial];
         assert_eq!(
             lead(&related(&plan, time.clone())),
-            "报告里没有写具体时间，下面的内容列在“2024年重点工作安排”里，可能有关："
+            "报告里没有直接的答案（没有写具体时间，列在“2024年重点工作安排”里），下面的内容可能有关："
         );
         assert_eq!(
             lead(&related("切实改善民生", time)),
@@ -660,7 +660,7 @@ mod tests {
         // A section naming a year the reports are not about says nothing of the plan.
         let old = vec![Reason::MissingDetail(Detail::Time)];
         assert!(!lead(&related("2023年工作回顾", old)).contains("2023"));
-        // Only the match in doubt: the closest passage, not "the reports are silent".
+        // Only the match in doubt: no direct answer found, not "the reports have none".
         let partial = vec![Reason::Partial, Reason::Unclear];
         assert_eq!(lead(&related(&plan, partial)), CLOSEST_LEAD);
         let other = vec![Reason::OtherYear(2023), Reason::MissingDetail(Detail::Time)];
