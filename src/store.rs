@@ -720,6 +720,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_folder_without_write_permission_is_named_with_the_fix() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("lianghui.sqlite");
+        assert!(
+            not_writable(&db).is_none(),
+            "a writable folder is not blamed"
+        );
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o555)).unwrap();
+        let e = not_writable(&db).expect("a read-only folder is named");
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let msg = e.to_string();
+        assert!(msg.contains(&dir.path().display().to_string()), "{msg}");
+        assert!(
+            msg.contains("uid ") && msg.contains("chown -R 10001"),
+            "{msg}"
+        );
+    }
+
+    #[test]
     fn statuses_round_trip_through_sql() {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(&dir.path().join("db.sqlite")).unwrap();
