@@ -30,10 +30,7 @@ pub enum AdminCommand {
     Synonym(String),
 }
 
-/// What a staff or admin command in a group gets.
-pub const PRIVATE_ONLY: &str = "管理命令请在和我的私聊中使用。";
-
-/// An admin's command.
+/// An admin's command, in a private chat (the handler tree answers it in groups).
 pub async fn handle(
     bot: Bot,
     msg: Message,
@@ -41,11 +38,6 @@ pub async fn handle(
     app: Arc<App>,
 ) -> anyhow::Result<()> {
     let chat = msg.chat.id;
-    if !msg.chat.is_private() {
-        // Statistics, questions asked and the knowledge folder are not for a group to read.
-        send_text(&bot, chat, PRIVATE_ONLY).await?;
-        return Ok(());
-    }
     let text = match cmd {
         AdminCommand::Reload => {
             send_text(&bot, chat, "正在重新加载知识库……").await?;

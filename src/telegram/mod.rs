@@ -189,13 +189,23 @@ fn stop_on_signal() -> watch::Receiver<bool> {
 /// uploads, other messages to the citizens' handler, buttons by their [`Callback`], and inline
 /// queries to answers.
 pub(crate) fn handler() -> UpdateHandler<anyhow::Error> {
+    // Staff and admin commands are answered only in private chats.
+    let in_group = || dptree::filter(roles::in_group).endpoint(roles::private_only);
     let admin = dptree::entry()
         .filter_command::<AdminCommand>()
-        .branch(dptree::filter(roles::from_admin).endpoint(admin::handle))
+        .branch(
+            dptree::filter(roles::from_admin)
+                .branch(in_group())
+                .endpoint(admin::handle),
+        )
         .endpoint(roles::refuse);
     let staff = dptree::entry()
         .filter_command::<StaffCommand>()
-        .branch(dptree::filter(roles::from_staff).endpoint(staff::handle))
+        .branch(
+            dptree::filter(roles::from_staff)
+                .branch(in_group())
+                .endpoint(staff::handle),
+        )
         .endpoint(roles::refuse);
     let citizen = dptree::entry()
         .filter_command::<CitizenCommand>()

@@ -54,6 +54,18 @@ pub fn from_staff(msg: Message, app: Arc<App>) -> bool {
         .is_some_and(|u| app.roles.is_staff(u.id.0))
 }
 
+/// Handler-tree filter: the message was sent in a group or channel, not a private chat.
+pub fn in_group(msg: Message) -> bool {
+    !msg.chat.is_private()
+}
+
+/// What a staff or admin command in a group gets: statistics, the questions asked,
+/// announcements and the knowledge folder are not for a group to read.
+pub async fn private_only(bot: Bot, msg: Message) -> anyhow::Result<()> {
+    send_text(&bot, msg.chat.id, "管理命令请在和我的私聊中使用。").await?;
+    Ok(())
+}
+
 /// Refuses a staff or admin command from someone without the role; logs the refusal.
 pub async fn refuse(bot: Bot, msg: Message) -> anyhow::Result<()> {
     let command = msg

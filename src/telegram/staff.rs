@@ -24,7 +24,8 @@ pub enum StaffCommand {
     Announce(String),
 }
 
-/// `/announce 文本`: a preview for its author with 发送 and 取消.
+/// `/announce 文本` in a private chat (the handler tree answers it in groups): a preview for
+/// its author with 发送 and 取消.
 pub async fn handle(
     bot: Bot,
     msg: Message,
@@ -35,10 +36,6 @@ pub async fn handle(
     let Some(user) = msg.from.as_ref().map(|u| u.id.0) else {
         return Ok(());
     };
-    if !msg.chat.is_private() {
-        send_text(&bot, chat, super::admin::PRIVATE_ONLY).await?;
-        return Ok(());
-    }
     let StaffCommand::Announce(text) = cmd;
     let text = text.trim().to_owned();
     if text.is_empty() {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::fake_api::{FakeApi, Fault, TOKEN, too_many};
 use crate::features::{button, buttons, press};
-use crate::telegram::{ADMIN, BotProcess, LONG, has};
+use crate::telegram::{ADMIN, BotProcess, LONG, STAFF, has};
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_lianghui-bot"))
@@ -393,6 +393,13 @@ async fn buttons_belong_to_who_asked_and_admin_commands_stay_private() {
     api.group_text(-700, ADMIN, "/stats");
     assert!(has(&api.wait_sent(-700, 1).await, "私聊"));
     assert!(api.sent_to(-700).iter().all(|t| !t.contains("订阅者")));
+    // Staff announce in private too; nothing is previewed to the group.
+    api.group_text(-701, STAFF, "/announce 明天停水");
+    assert!(has(&api.wait_sent(-701, 1).await, "私聊"));
+    assert!(buttons(&api, -701).is_empty(), "no preview in the group");
+    // Without the role, a group hears the refusal, not where to go.
+    api.group_text(-702, 1003, "/stats");
+    assert!(has(&api.wait_sent(-702, 1).await, "没有使用这个命令的权限"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
