@@ -6,7 +6,7 @@
 //! can end quietly on, never a panic. Settings come from `main`.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
@@ -223,15 +223,18 @@ pub fn eval(settings: &Settings, file: &Path, verbose: bool, out: &mut dyn Write
     Ok(())
 }
 
+/// The database of the data folder, which must exist already (`why` says what its absence
+/// means), and its path.
+fn existing_store(settings: &Settings, why: &str) -> Result<(PathBuf, crate::store::Store)> {
+    let db = settings.data_dir.join(DATABASE_FILE);
+    anyhow::ensure!(db.is_file(), "no database at {}: {why}", db.display());
+    let store = crate::store::Store::open(&db)?;
+    Ok((db, store))
+}
+
 /// `backup FILE`: a consistent copy of the database, also while the bot runs.
 pub fn backup(settings: &Settings, file: &Path, out: &mut dyn Write) -> Result<()> {
-    let db = settings.data_dir.join(DATABASE_FILE);
-    anyhow::ensure!(
-        db.is_file(),
-        "no database at {}: nothing to back up",
-        db.display()
-    );
-    let store = crate::store::Store::open(&db)?;
+    let (db, store) = existing_store(settings, "nothing to back up")?;
     store
         .backup_to(file)
         .with_context(|| format!("cannot write the backup to {}", file.display()))?;
@@ -242,13 +245,7 @@ pub fn backup(settings: &Settings, file: &Path, out: &mut dyn Write) -> Result<(
 /// `healthcheck`: whether the bot serving from this data folder is alive and reaches the Bot
 /// API; the reason when it is not.
 pub fn healthcheck(settings: &Settings, out: &mut dyn Write) -> Result<()> {
-    let db = settings.data_dir.join(DATABASE_FILE);
-    anyhow::ensure!(
-        db.is_file(),
-        "no database at {}: the bot has not started with this data folder",
-        db.display()
-    );
-    let store = crate::store::Store::open(&db)?;
+    let (_, store) = existing_store(settings, "the bot has not started with this data folder")?;
     let status = crate::health::liveness(&store, crate::time::now_unix())
         .map_err(|why| anyhow::anyhow!("unhealthy: {why}"))?;
     writeln!(out, "healthy: {status}")?;

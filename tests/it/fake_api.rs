@@ -158,8 +158,13 @@ impl FakeApi {
 
     /// A press of an inline button with `data`, under a message the bot sent to `user`.
     pub fn press(&self, user: i64, data: &str) {
-        let mut m = message(user, BOT_ID, "private", "公告预览");
-        m["from"] =
+        let m = message(user, BOT_ID, "private", "公告预览");
+        self.push_press(user, data, m);
+    }
+
+    /// A callback query from `user` with `data`, under `message` (made the bot's own here).
+    fn push_press(&self, user: i64, data: &str, mut message: Value) {
+        message["from"] =
             json!({ "id": BOT_ID, "is_bot": true, "first_name": "bot", "username": BOT_USERNAME });
         self.push_update(json!({
             "callback_query": {
@@ -167,7 +172,7 @@ impl FakeApi {
                 "from": { "id": user, "is_bot": false, "first_name": "用户" },
                 "chat_instance": "ci",
                 "data": data,
-                "message": m,
+                "message": message,
             }
         }));
     }
@@ -209,18 +214,8 @@ impl FakeApi {
         let kind = if chat < 0 { "group" } else { "private" };
         let mut m = message(chat, BOT_ID, kind, sent.text());
         m["message_id"] = json!(id);
-        m["from"] =
-            json!({ "id": BOT_ID, "is_bot": true, "first_name": "bot", "username": BOT_USERNAME });
         m["reply_markup"] = markup;
-        self.push_update(json!({
-            "callback_query": {
-                "id": format!("cb{}", rand_id()),
-                "from": { "id": user, "is_bot": false, "first_name": "用户" },
-                "chat_instance": "ci",
-                "data": data,
-                "message": m,
-            }
-        }));
+        self.push_press(user, data, m);
     }
 
     /// An inline query `query` from `user`.
