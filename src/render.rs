@@ -382,10 +382,7 @@ pub struct JsonResult<'a> {
 
 /// At most [`MAX_ECHO_CHARS`] characters of the question, with … when cut.
 fn echo(question: &str) -> String {
-    match question.char_indices().nth(MAX_ECHO_CHARS) {
-        Some((i, _)) => format!("{}…", &question[..i]),
-        None => question.to_owned(),
-    }
+    crate::text::shorten(question, MAX_ECHO_CHARS).into_owned()
 }
 
 impl<'a> JsonAnswer<'a> {

@@ -160,9 +160,26 @@ pub fn truncate_chars(text: &str, max: usize) -> &str {
     }
 }
 
+/// `text` for a person to read in at most `max` characters, with "…" when it was cut.
+pub fn shorten(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    let kept = truncate_chars(text, max);
+    if kept.len() < text.len() {
+        format!("{kept}…").into()
+    } else {
+        text.into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shortened_text_says_it_was_cut() {
+        assert_eq!(shorten("北关区经济", 5), "北关区经济");
+        assert_eq!(shorten("北关区经济增长", 5), "北关区经济…");
+        assert_eq!(shorten("", 0), "");
+    }
 
     #[test]
     fn folds_width_and_whitespace() {

@@ -268,17 +268,17 @@ fn original_html(
     scope: &crate::knowledge::Scope,
 ) -> String {
     let neighbour = |label: &str, p: &crate::passages::Passage| {
-        let text = crate::text::truncate_chars(&p.text, NEIGHBOUR_CHARS);
-        let cut = if text.len() < p.text.len() { "…" } else { "" };
+        // Cut before escaping, so no entity is cut in half.
+        let text = crate::text::shorten(&p.text, NEIGHBOUR_CHARS);
         let section = if p.section.is_empty() {
             p.title.clone()
         } else {
             p.section.clone()
         };
         format!(
-            "<i>{label} · {}</i>\n{}{cut}",
+            "<i>{label} · {}</i>\n{}",
             escape_html(&section),
-            escape_html(text)
+            escape_html(&text)
         )
     };
     let excerpt = crate::answer::Excerpt {
@@ -374,10 +374,7 @@ fn inline_articles(answer: &Answer, id_prefix: &str) -> Vec<InlineQueryResult> {
             let lead = crate::text::sentences(&item.excerpt.text)
                 .next()
                 .map_or(item.excerpt.text.as_str(), |s| &item.excerpt.text[s]);
-            let mut title = crate::text::truncate_chars(lead, INLINE_TITLE_CHARS).to_owned();
-            if title.len() < lead.len() {
-                title.push('…');
-            }
+            let title = crate::text::shorten(lead, INLINE_TITLE_CHARS).into_owned();
             let html = format!(
                 "❓ {}\n\n{}\n📄 <i>{}</i>",
                 escape_html(&answer.question),
