@@ -41,7 +41,13 @@ pub struct BotSettings {
     pub metrics_addr: Option<std::net::SocketAddr>,
     /// Receive updates on a webhook instead of long polling.
     pub webhook: Option<Webhook>,
+    /// Updates accepted and not yet handled beyond which no more are taken (Telegram keeps
+    /// them: polling pauses, the webhook answers 503).
+    pub max_backlog: u64,
 }
+
+/// The default of [`BotSettings::max_backlog`].
+pub const DEFAULT_MAX_BACKLOG: u64 = 10_000;
 
 /// Telegram's webhook: where Telegram posts updates, where the bot listens for them, and the
 /// secret every request must carry.

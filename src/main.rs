@@ -110,6 +110,10 @@ struct ServeArgs {
     /// The webhook's secret token (A-Z, a-z, 0-9, _ and -); a random one when unset.
     #[arg(long, env = "LIANGHUI_WEBHOOK_SECRET", hide_env_values = true)]
     webhook_secret: Option<String>,
+    /// Updates waiting to be handled beyond which no more are taken from Telegram.
+    #[arg(long, env = "LIANGHUI_MAX_BACKLOG", default_value_t = lianghui_bot::config::DEFAULT_MAX_BACKLOG,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_backlog: u64,
 }
 
 fn main() -> ExitCode {
@@ -249,6 +253,7 @@ fn serve(settings: Settings, args: ServeArgs) -> Result<()> {
         broadcast_per_second: args.broadcast_rate,
         metrics_addr: address("LIANGHUI_METRICS_ADDR", &args.metrics_addr)?,
         webhook,
+        max_backlog: args.max_backlog,
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(lianghui_bot::telegram::run(settings, bot))

@@ -13,6 +13,16 @@ use crate::store::Tally;
 /// Upper bounds of the answer latency histogram, in seconds.
 const BUCKETS: [f64; 9] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0];
 
+/// What happened to updates as they arrived: every one is `received`, then at most one of the
+/// others.
+pub const UPDATE_OUTCOMES: [&str; 5] = [
+    "received",
+    "ignored",
+    "duplicate",
+    "dropped_flood",
+    "dropped_queue",
+];
+
 #[derive(Debug, Default)]
 pub struct Metrics {
     answered: AtomicU64,
@@ -23,6 +33,8 @@ pub struct Metrics {
     latency_sum_micros: AtomicU64,
     reloads_ok: AtomicU64,
     reloads_failed: AtomicU64,
+    /// Counts by [`UPDATE_OUTCOMES`].
+    updates: [AtomicU64; UPDATE_OUTCOMES.len()],
 }
 
 impl Metrics {
@@ -45,6 +57,21 @@ impl Metrics {
             .fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
     }
 
+    /// Counts an update's outcome (one of [`UPDATE_OUTCOMES`]; others are ignored).
+    pub fn observe_update(&self, outcome: &str) {
+        if let Some(i) = UPDATE_OUTCOMES.iter().position(|o| *o == outcome) {
+            self.updates[i].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The count of an update outcome so far.
+    pub fn updates(&self, outcome: &str) -> u64 {
+        UPDATE_OUTCOMES
+            .iter()
+            .position(|o| *o == outcome)
+            .map_or(0, |i| self.updates[i].load(Ordering::Relaxed))
+    }
+
     pub fn observe_reload(&self, ok: bool) {
         if ok {
             &self.reloads_ok
@@ -58,21 +85,71 @@ impl Metrics {
     pub fn render(&self, subscribers: u64, deliveries: Tally) -> String {
         let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
         let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "# HELP lianghui_questions_total Questions received, by outcome."
+        family(
+            &mut out,
+            "lianghui_questions_total",
+            "Questions received, by outcome.",
+            "counter",
+            &[
+                ("outcome=\"answered\"".into(), get(&self.answered) as f64),
+                ("outcome=\"abstained\"".into(), get(&self.abstained) as f64),
+            ],
         );
-        let _ = writeln!(out, "# TYPE lianghui_questions_total counter");
-        let _ = writeln!(
-            out,
-            "lianghui_questions_total{{outcome=\"answered\"}} {}",
-            get(&self.answered)
+        self.render_latency(&mut out);
+        family(
+            &mut out,
+            "lianghui_subscribers",
+            "Active subscribers.",
+            "gauge",
+            &[(String::new(), subscribers as f64)],
         );
-        let _ = writeln!(
-            out,
-            "lianghui_questions_total{{outcome=\"abstained\"}} {}",
-            get(&self.abstained)
+        let deliveries: Vec<(String, f64)> = [
+            ("delivered", deliveries.delivered),
+            ("blocked", deliveries.blocked),
+            ("failed", deliveries.failed),
+            ("pending", deliveries.pending),
+        ]
+        .iter()
+        .map(|(o, n)| (format!("outcome=\"{o}\""), *n as f64))
+        .collect();
+        family(
+            &mut out,
+            "lianghui_broadcast_deliveries_total",
+            "Announcement deliveries, by outcome.",
+            "counter",
+            &deliveries,
         );
+        family(
+            &mut out,
+            "lianghui_reloads_total",
+            "Knowledge base reloads, by result.",
+            "counter",
+            &[
+                ("result=\"ok\"".into(), get(&self.reloads_ok) as f64),
+                ("result=\"failed\"".into(), get(&self.reloads_failed) as f64),
+            ],
+        );
+        let updates: Vec<(String, f64)> = UPDATE_OUTCOMES
+            .iter()
+            .zip(&self.updates)
+            .map(|(o, n)| (format!("outcome=\"{o}\""), get(n) as f64))
+            .collect();
+        family(
+            &mut out,
+            "lianghui_updates_total",
+            "Updates from Telegram, by what became of them.",
+            "counter",
+            &updates,
+        );
+        out
+    }
+}
+
+impl Metrics {
+    /// The answer latency histogram.
+    fn render_latency(&self, out: &mut String) {
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        let count = get(&self.latency_count);
         let _ = writeln!(
             out,
             "# HELP lianghui_answer_seconds Time from a question's arrival to the reply."
@@ -85,7 +162,6 @@ impl Metrics {
                 get(bucket)
             );
         }
-        let count = get(&self.latency_count);
         let _ = writeln!(out, "lianghui_answer_seconds_bucket{{le=\"+Inf\"}} {count}");
         let _ = writeln!(
             out,
@@ -93,41 +169,19 @@ impl Metrics {
             get(&self.latency_sum_micros) as f64 / 1e6
         );
         let _ = writeln!(out, "lianghui_answer_seconds_count {count}");
-        let _ = writeln!(out, "# HELP lianghui_subscribers Active subscribers.");
-        let _ = writeln!(out, "# TYPE lianghui_subscribers gauge");
-        let _ = writeln!(out, "lianghui_subscribers {subscribers}");
-        let _ = writeln!(
-            out,
-            "# HELP lianghui_broadcast_deliveries_total Announcement deliveries, by outcome."
-        );
-        let _ = writeln!(out, "# TYPE lianghui_broadcast_deliveries_total counter");
-        for (outcome, n) in [
-            ("delivered", deliveries.delivered),
-            ("blocked", deliveries.blocked),
-            ("failed", deliveries.failed),
-            ("pending", deliveries.pending),
-        ] {
-            let _ = writeln!(
-                out,
-                "lianghui_broadcast_deliveries_total{{outcome=\"{outcome}\"}} {n}"
-            );
+    }
+}
+
+/// One metric family: its help, its type and a sample per label set (empty: no labels).
+fn family(out: &mut String, name: &str, help: &str, kind: &str, samples: &[(String, f64)]) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} {kind}");
+    for (labels, value) in samples {
+        if labels.is_empty() {
+            let _ = writeln!(out, "{name} {value}");
+        } else {
+            let _ = writeln!(out, "{name}{{{labels}}} {value}");
         }
-        let _ = writeln!(
-            out,
-            "# HELP lianghui_reloads_total Knowledge base reloads, by result."
-        );
-        let _ = writeln!(out, "# TYPE lianghui_reloads_total counter");
-        let _ = writeln!(
-            out,
-            "lianghui_reloads_total{{result=\"ok\"}} {}",
-            get(&self.reloads_ok)
-        );
-        let _ = writeln!(
-            out,
-            "lianghui_reloads_total{{result=\"failed\"}} {}",
-            get(&self.reloads_failed)
-        );
-        out
     }
 }
 
@@ -141,6 +195,9 @@ mod tests {
         m.observe_answer(false, Duration::from_micros(500));
         m.observe_answer(true, Duration::from_millis(30));
         m.observe_reload(true);
+        m.observe_update("received");
+        m.observe_update("dropped_flood");
+        m.observe_update("no such outcome");
         let text = m.render(
             7,
             Tally {
@@ -160,6 +217,8 @@ mod tests {
             "lianghui_subscribers 7",
             "lianghui_broadcast_deliveries_total{outcome=\"blocked\"} 1",
             "lianghui_reloads_total{result=\"ok\"} 1",
+            "lianghui_updates_total{outcome=\"dropped_flood\"} 1",
+            "lianghui_updates_total{outcome=\"dropped_queue\"} 0",
         ] {
             assert!(text.lines().any(|l| l == line), "missing {line}\n{text}");
         }

@@ -1,23 +1,21 @@
 //! How the bot stays connected: reaching the Bot API at start (retrying with backoff until it
 //! answers or the bot is stopped), a heartbeat that tells [`crate::health`] whether it still
-//! answers, and how updates arrive: long polling (the default) or a webhook whose secret token
-//! is checked on every request.
+//! answers and whether this process is alive, and how updates arrive: long polling (the
+//! default) or a webhook ([`super::webhook`]). Either way every update goes to the intake
+//! ([`super::intake`]), and Telegram is told it arrived only once the intake keeps it.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, anyhow};
-use axum::extract::Request;
-use axum::http::StatusCode;
-use axum::middleware::{self, Next};
-use axum::response::IntoResponse;
+use teloxide::payloads::{GetUpdatesSetters, SetWebhookSetters};
 use teloxide::prelude::*;
 use teloxide::types::{AllowedUpdate, Me};
-use teloxide::update_listeners::{Polling, webhooks};
 use tokio::sync::watch;
 
-use super::App;
-use super::reply::{LogRedacted, redact};
+use super::intake::{Incoming, Intake, Refused};
+use super::reply::redact;
+use super::webhook;
 use crate::config::Webhook;
 use crate::health;
 use crate::store::Store;
@@ -27,6 +25,10 @@ use crate::time::now_unix;
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// How often the heartbeat asks the Bot API whether it answers.
 const HEARTBEAT: Duration = Duration::from_secs(15);
+/// How often the process says it is alive (for the health check in another process).
+const ALIVE_EVERY: Duration = Duration::from_secs(5);
+/// How long one long poll waits for updates, in seconds.
+const POLL_SECONDS: u32 = 10;
 
 /// Resolves when the bot is asked to stop.
 pub async fn stopped(stop: &mut watch::Receiver<bool>) {
@@ -95,8 +97,30 @@ pub async fn reach_api(
     }
 }
 
-/// Asks the Bot API every [`HEARTBEAT`] whether it answers, for the health check.
+/// Says every [`ALIVE_EVERY`] that this process is alive, and every [`HEARTBEAT`] whether the
+/// Bot API answers, for the health check; forgets long-handled updates once an hour.
 pub fn heartbeat(bot: Bot, store: Arc<Store>, token: String) -> tokio::task::JoinHandle<()> {
+    let alive_store = store.clone();
+    tokio::spawn(async move {
+        let mut ticks: u64 = 0;
+        loop {
+            let now = now_unix();
+            let noted = alive_store
+                .with(move |s| {
+                    health::record_alive(s, now)?;
+                    if ticks.is_multiple_of(720) {
+                        s.inbox_prune(now - 2 * 86_400)?;
+                    }
+                    Ok(())
+                })
+                .await;
+            if let Err(e) = noted {
+                log::warn!("cannot record that the bot is alive: {e}");
+            }
+            ticks += 1;
+            tokio::time::sleep(ALIVE_EVERY).await;
+        }
+    });
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(HEARTBEAT).await;
@@ -113,80 +137,155 @@ pub fn heartbeat(bot: Bot, store: Arc<Store>, token: String) -> tokio::task::Joi
     })
 }
 
-/// Logs the update listener's errors (a failed poll) without the token, and records them for
-/// the health check.
-struct ListenerErrors {
-    token: String,
-    store: Arc<Store>,
+/// The updates the bot asks Telegram for.
+fn allowed_updates() -> Vec<AllowedUpdate> {
+    vec![
+        AllowedUpdate::Message,
+        AllowedUpdate::CallbackQuery,
+        AllowedUpdate::InlineQuery,
+    ]
 }
 
-type BoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send>>;
-
-impl<E: std::fmt::Debug + Send + 'static> teloxide::error_handlers::ErrorHandler<E>
-    for ListenerErrors
-{
-    fn handle_error(self: Arc<Self>, error: E) -> BoxFuture<()> {
-        let text = redact(&format!("{error:?}"), &self.token);
-        Box::pin(async move {
-            log::error!("getting updates: {text}");
-            record(&self.store, Err(text)).await;
-        })
+/// Long polling until `stop`: each batch goes to the intake, and only once the intake keeps it
+/// (in the inbox) does the next poll's offset confirm it to Telegram. While too much waits to
+/// be handled, nothing more is fetched: Telegram keeps it.
+pub async fn poll(
+    bot: &Bot,
+    intake: &Intake,
+    store: &Arc<Store>,
+    token: &str,
+    mut stop: watch::Receiver<bool>,
+) {
+    if let Err(e) = bot.delete_webhook().await {
+        log::warn!(
+            "cannot remove a webhook before polling: {}",
+            redact(&e.to_string(), token)
+        );
+    }
+    let mut offset: Option<i32> = None;
+    let mut failures = 0;
+    loop {
+        if intake.backlogged() {
+            tokio::select! {
+                _ = stopped(&mut stop) => break,
+                _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+            }
+        }
+        let mut request = bot
+            .get_updates()
+            .timeout(POLL_SECONDS)
+            .allowed_updates(allowed_updates());
+        if let Some(o) = offset {
+            request = request.offset(o);
+        }
+        let answer = tokio::select! {
+            _ = stopped(&mut stop) => break,
+            answer = request.send() => answer,
+        };
+        let updates = match answer {
+            Ok(updates) => {
+                failures = 0;
+                record(store, Ok(())).await;
+                updates
+            }
+            Err(e) => {
+                let e = redact(&e.to_string(), token);
+                let wait = backoff(failures);
+                failures += 1;
+                log::warn!(
+                    "getting updates failed: {e}; trying again in {}s",
+                    wait.as_secs()
+                );
+                record(store, Err(e)).await;
+                tokio::select! {
+                    _ = stopped(&mut stop) => break,
+                    _ = tokio::time::sleep(wait) => continue,
+                }
+            }
+        };
+        let Some(last) = updates.iter().map(|u| u.id).max() else {
+            continue;
+        };
+        let batch = updates.into_iter().map(Incoming::from_update).collect();
+        match intake.offer(batch).await {
+            Ok(_) => offset = Some(last.as_offset()),
+            Err(Refused::Closing) => break,
+            Err(e) => {
+                // Not confirmed: the next poll gets the same updates again.
+                log::warn!("cannot take updates now ({e}); they are polled again");
+                tokio::select! {
+                    _ = stopped(&mut stop) => break,
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                }
+            }
+        }
     }
 }
 
-/// Dispatches updates until `stop`: from long polling, or from the webhook when one is set.
-pub async fn dispatch(
-    bot: Bot,
-    app: Arc<App>,
-    webhook: Option<Webhook>,
-    mut stop: watch::Receiver<bool>,
+/// The webhook until `stop`: sets it at Telegram with its secret token, serves it on the
+/// listen address, and removes it when stopping.
+pub async fn webhook(
+    bot: &Bot,
+    intake: &Intake,
+    w: Webhook,
+    token: &str,
+    stop: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
-    let token = app.token.clone();
-    let store = app.kb.store().clone();
-    let mut dispatcher = Dispatcher::builder(bot.clone(), super::handler())
-        .dependencies(dptree::deps![app])
-        .default_handler(|_| async {})
-        .error_handler(Arc::new(LogRedacted(token.clone())))
-        .build();
-    let shutdown = dispatcher.shutdown_token();
-    tokio::spawn(async move {
-        stopped(&mut stop).await;
-        log::info!("stopping: finishing replies in flight");
-        // The dispatcher may still be starting; try until it accepts the request.
-        loop {
-            match shutdown.shutdown() {
-                Ok(done) => {
-                    done.await;
-                    break;
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-            }
-        }
-    });
-    let errors = Arc::new(ListenerErrors {
-        token: token.clone(),
-        store,
-    });
-    let result = match webhook {
-        None => {
-            let listener = Polling::builder(bot)
-                .timeout(Duration::from_secs(10))
-                .backoff_strategy(backoff)
-                .delete_webhook()
-                .await
-                .build();
-            dispatcher
-                .try_dispatch_with_listener(listener, errors)
-                .await
-        }
-        Some(w) => return serve_webhook(bot, &mut dispatcher, w, errors).await,
+    let url: url::Url = w
+        .url
+        .parse()
+        .with_context(|| format!("LIANGHUI_WEBHOOK_URL {:?} is not a URL", w.url))?;
+    let secret = match &w.secret {
+        Some(s) => s.expose().to_owned(),
+        None => random_secret(),
     };
-    result.map_err(|e| {
-        anyhow!(
-            "cannot reach the Bot API: {}",
-            redact(&e.to_string(), &token)
-        )
-    })
+    anyhow::ensure!(
+        valid_secret(&secret),
+        "LIANGHUI_WEBHOOK_SECRET must be 1 to 256 of A-Z, a-z, 0-9, _ and -"
+    );
+    let tcp = tokio::net::TcpListener::bind(w.listen)
+        .await
+        .with_context(|| format!("cannot listen for the webhook on {}", w.listen))?;
+    bot.set_webhook(url.clone())
+        .secret_token(secret.clone())
+        .allowed_updates(allowed_updates())
+        .max_connections(40)
+        .await
+        .map_err(|e| anyhow!("cannot set the webhook: {}", redact(&e.to_string(), token)))?;
+    log::info!("webhook: listening on {} for {}", w.listen, w.url);
+    let path = match url.path() {
+        "" => "/".to_owned(),
+        p => p.to_owned(),
+    };
+    webhook::serve(
+        tcp,
+        path,
+        secret,
+        intake.clone(),
+        webhook::Limits::default(),
+        stop,
+    )
+    .await;
+    if let Err(e) = bot.delete_webhook().await {
+        log::warn!(
+            "cannot remove the webhook: {}",
+            redact(&e.to_string(), token)
+        );
+    }
+    Ok(())
+}
+
+/// A secret token for the webhook when none is configured: 32 random letters and digits.
+fn random_secret() -> String {
+    let mut bytes = [0u8; 24];
+    if getrandom::fill(&mut bytes).is_err() {
+        // No system randomness: still unguessable enough from the outside for one run.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        bytes[..16].copy_from_slice(&nanos.to_le_bytes());
+    }
+    hex::encode(bytes)
 }
 
 /// A secret token as Telegram takes it: 1 to 256 of A-Z, a-z, 0-9, `_` and `-`.
@@ -194,93 +293,6 @@ fn valid_secret(s: &str) -> bool {
     (1..=256).contains(&s.len())
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-}
-
-/// Both byte strings equal, compared in time that does not depend on where they differ.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// Receives updates on the webhook: sets it with its secret at Telegram, serves it on the
-/// listen address (refusing with 401, and logging, every request without the secret), and
-/// removes it when stopping.
-async fn serve_webhook(
-    bot: Bot,
-    dispatcher: &mut Dispatcher<Bot, anyhow::Error, teloxide::dispatching::DefaultKey>,
-    w: Webhook,
-    errors: Arc<ListenerErrors>,
-) -> anyhow::Result<()> {
-    let token = errors.token.clone();
-    let url: url::Url = w
-        .url
-        .parse()
-        .with_context(|| format!("LIANGHUI_WEBHOOK_URL {:?} is not a URL", w.url))?;
-    let mut options = webhooks::Options::new(w.listen, url.clone());
-    let secret = match &w.secret {
-        Some(s) => s.expose().to_owned(),
-        None => options.get_or_gen_secret_token().to_owned(),
-    };
-    anyhow::ensure!(
-        valid_secret(&secret),
-        "LIANGHUI_WEBHOOK_SECRET must be 1 to 256 of A-Z, a-z, 0-9, _ and -"
-    );
-    options = options.secret_token(secret.clone());
-    bot.set_webhook(url)
-        .secret_token(secret.clone())
-        .allowed_updates(vec![
-            AllowedUpdate::Message,
-            AllowedUpdate::CallbackQuery,
-            AllowedUpdate::InlineQuery,
-        ])
-        .await
-        .map_err(|e| anyhow!("cannot set the webhook: {}", redact(&e.to_string(), &token)))?;
-    let (listener, stop_serving, router) = webhooks::axum_no_setup(options);
-    let secret = Arc::new(secret);
-    let router = router.layer(middleware::from_fn(move |req: Request, next: Next| {
-        let secret = secret.clone();
-        async move {
-            let ok = req
-                .headers()
-                .get("x-telegram-bot-api-secret-token")
-                .is_some_and(|v| same(v.as_bytes(), secret.as_bytes()));
-            if !ok {
-                log::warn!(
-                    "webhook: refused a request to {} without the right secret token",
-                    req.uri().path()
-                );
-                return StatusCode::UNAUTHORIZED.into_response();
-            }
-            next.run(req).await
-        }
-    }));
-    let tcp = tokio::net::TcpListener::bind(w.listen)
-        .await
-        .with_context(|| format!("cannot listen for the webhook on {}", w.listen))?;
-    log::info!("webhook: listening on {} for {}", w.listen, w.url);
-    let server = tokio::spawn(async move {
-        axum::serve(tcp, router)
-            .with_graceful_shutdown(stop_serving)
-            .await
-    });
-    let dispatched = dispatcher
-        .try_dispatch_with_listener(listener, errors)
-        .await
-        .map_err(|e| {
-            anyhow!(
-                "cannot reach the Bot API: {}",
-                redact(&e.to_string(), &token)
-            )
-        });
-    if let Err(e) = server.await {
-        log::warn!("webhook server: {e}");
-    }
-    if let Err(e) = bot.delete_webhook().await {
-        log::warn!(
-            "cannot remove the webhook: {}",
-            redact(&e.to_string(), &token)
-        );
-    }
-    dispatched
 }
 
 #[cfg(test)]
@@ -297,6 +309,5 @@ mod tests {
     fn secrets_are_checked_as_telegram_does() {
         assert!(valid_secret("abc_DEF-123"));
         assert!(!valid_secret("") && !valid_secret("has space") && !valid_secret(&"a".repeat(257)));
-        assert!(same(b"secret", b"secret") && !same(b"secret", b"secreT") && !same(b"a", b"ab"));
     }
 }

@@ -14,11 +14,14 @@ mod announcements;
 mod answers;
 mod callback;
 mod citizen;
+mod flood;
+mod intake;
 mod listen;
 mod reply;
 mod roles;
 mod staff;
 mod uploads;
+mod webhook;
 
 use std::sync::Arc;
 
@@ -52,6 +55,8 @@ pub struct App {
     uploads: uploads::Pending,
     /// The bot token, only to remove it from what is logged or shown.
     token: String,
+    /// Staff and admins whose command menu is set (it can only be set once they have written).
+    menus: std::sync::Mutex<std::collections::HashSet<u64>>,
 }
 
 impl App {
@@ -99,6 +104,7 @@ pub async fn run(settings: Settings, bot_settings: BotSettings) -> anyhow::Resul
         announcements: tx,
         uploads: uploads::Pending::default(),
         token: token.clone(),
+        menus: Default::default(),
     });
     let _health = match bot_settings.metrics_addr {
         Some(addr) => Some(
@@ -108,46 +114,99 @@ pub async fn run(settings: Settings, bot_settings: BotSettings) -> anyhow::Resul
         ),
         None => None,
     };
-    let mut stop = stop_on_signal();
+    let stop = stop_on_signal();
     let store = app.kb.store().clone();
-    if listen::reach_api(&bot, &store, &token, &mut stop)
-        .await
-        .is_none()
-    {
+    let Some(me) = listen::reach_api(&bot, &store, &token, &mut stop.clone()).await else {
         log::info!("stopped before the Bot API answered");
         return Ok(());
-    }
-    let heartbeat = listen::heartbeat(bot.clone(), store, token.clone());
-    let pace = Pace {
-        per_second: bot_settings.broadcast_per_second,
-        ..Pace::default()
     };
-    let sender = TelegramSender {
-        bot: broadcast_bot.clone(),
-        token: token.clone(),
-    };
-    let worker = Worker::new(app.kb.store().clone(), sender, pace);
-    let worker_task = tokio::spawn(announcements::run_worker(
-        worker,
-        broadcast_bot,
-        rx,
-        app.clone(),
-    ));
-    if let Err(e) = roles::set_command_menus(&bot, &app.roles).await {
+    let heartbeat = listen::heartbeat(bot.clone(), store.clone(), token.clone());
+    let worker_task = start_broadcast(&bot_settings, broadcast_bot, rx, &app);
+    if let Err(e) = roles::set_default_menu(&bot).await {
         log::warn!(
-            "cannot set command menus: {}",
+            "cannot set the command menu: {}",
             redact(&e.to_string(), &token)
         );
     }
-    let result = listen::dispatch(bot, app, bot_settings.webhook, stop).await;
+    let (intake, sweeper) = start_intake(&bot, me, &app, bot_settings.max_backlog).await;
+    let result = match bot_settings.webhook {
+        None => {
+            listen::poll(&bot, &intake, &store, &token, stop.clone()).await;
+            Ok(())
+        }
+        Some(w) => listen::webhook(&bot, &intake, w, &token, stop.clone()).await,
+    };
+    log::info!("stopping: finishing replies in flight");
+    intake.close(SHUTDOWN_GRACE).await;
+    sweeper.abort();
     // Every delivery is committed as it completes; stopping the worker leaves the rest pending
     // for the next start.
     worker_task.abort();
     heartbeat.abort();
+    if let Err(e) = store
+        .with(|s| crate::health::record_stopped(s, crate::time::now_unix()))
+        .await
+    {
+        log::warn!("cannot record that the bot stopped: {e}");
+    }
     result?;
     log::info!("stopped");
     Ok(())
 }
+
+/// The broadcast worker, on its own client and pacing.
+fn start_broadcast(
+    s: &BotSettings,
+    broadcast_bot: Bot,
+    rx: mpsc::UnboundedReceiver<i64>,
+    app: &Arc<App>,
+) -> tokio::task::JoinHandle<()> {
+    let pace = Pace {
+        per_second: s.broadcast_per_second,
+        ..Pace::default()
+    };
+    let sender = TelegramSender {
+        bot: broadcast_bot.clone(),
+        token: app.token.clone(),
+    };
+    let worker = Worker::new(app.kb.store().clone(), sender, pace);
+    tokio::spawn(announcements::run_worker(
+        worker,
+        broadcast_bot,
+        rx,
+        app.clone(),
+    ))
+}
+
+/// The intake, with what a previous run accepted and did not handle queued first, and the
+/// sweep that ends idle lanes.
+async fn start_intake(
+    bot: &Bot,
+    me: teloxide::types::Me,
+    app: &Arc<App>,
+    max_backlog: u64,
+) -> (intake::Intake, tokio::task::JoinHandle<()>) {
+    let intake = intake::Intake::new(bot.clone(), me, app.clone(), handler(), max_backlog);
+    match intake.resume().await {
+        Ok(0) => {}
+        Ok(n) => log::info!("handling {n} updates a previous run accepted"),
+        Err(e) => log::error!("cannot read the updates a previous run accepted: {e}"),
+    }
+    let sweeper = {
+        let intake = intake.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(flood::SWEEP_EVERY).await;
+                intake.sweep();
+            }
+        })
+    };
+    (intake, sweeper)
+}
+
+/// How long handlers in flight may take to finish when the bot is asked to stop; the updates
+/// they could not finish are handled at the next start.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Opens the knowledge base off the async workers, and says at start when admins will not be
 /// able to change it.

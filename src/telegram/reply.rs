@@ -5,7 +5,6 @@
 //! Announcements to subscribers do not come through here: they go through the broadcast
 //! worker's own client and pacing (see `announcements.rs`), so a 429 there never delays a reply.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use teloxide::RequestError;
@@ -141,20 +140,6 @@ pub fn redact(text: &str, token: &str) -> String {
         text.to_owned()
     } else {
         text.replace(token, "***")
-    }
-}
-
-/// Logs handler and listener errors with the token removed.
-pub struct LogRedacted(pub String);
-
-type BoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send>>;
-
-impl<E: std::fmt::Debug + Send + 'static> teloxide::error_handlers::ErrorHandler<E>
-    for LogRedacted
-{
-    fn handle_error(self: Arc<Self>, error: E) -> BoxFuture<()> {
-        let text = redact(&format!("{error:?}"), &self.0);
-        Box::pin(async move { log::error!("{text}") })
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use teloxide::RequestError;
 use teloxide::prelude::*;
-use teloxide::types::{BotCommandScope, Recipient};
+use teloxide::types::{BotCommand, BotCommandScope, Recipient};
 use teloxide::utils::command::BotCommands;
 
 use super::App;
@@ -94,23 +94,65 @@ pub fn help_text(roles: &Roles, user: Option<u64>) -> String {
     text
 }
 
-/// The citizens' menu for everyone, and each staff member's and admin's own in their chat.
-pub async fn set_command_menus(bot: &Bot, roles: &Roles) -> Result<(), RequestError> {
-    let citizen = CitizenCommand::bot_commands();
-    bot.set_my_commands(citizen.clone()).await?;
-    let ids: HashSet<u64> = roles.staff.union(&roles.admins).copied().collect();
-    for id in ids {
-        let mut cmds = citizen.clone();
-        cmds.extend(StaffCommand::bot_commands());
-        if roles.is_admin(id) {
-            cmds.extend(AdminCommand::bot_commands());
-        }
-        let scope = BotCommandScope::Chat {
-            chat_id: Recipient::Id(ChatId(id as i64)),
-        };
-        bot.set_my_commands(cmds).scope(scope).await?;
-    }
+/// Commands as the menu takes them: names without the leading `/` (Telegram allows only
+/// lowercase letters, digits and underscores).
+fn menu(commands: Vec<BotCommand>) -> Vec<BotCommand> {
+    commands
+        .into_iter()
+        .map(|mut c| {
+            c.command = c.command.trim_start_matches('/').to_owned();
+            c
+        })
+        .collect()
+}
+
+/// The citizens' menu, for everyone.
+pub async fn set_default_menu(bot: &Bot) -> Result<(), RequestError> {
+    bot.set_my_commands(menu(CitizenCommand::bot_commands()))
+        .await?;
     Ok(())
+}
+
+/// A staff member's or admin's own menu, in their private chat, set the first time they write
+/// to the bot (Telegram refuses a menu for a chat that never wrote: `chat not found`). Sent
+/// beside the handling of their message, never waited for; a failure is logged and tried
+/// again at their next message.
+pub fn menu_on_first_write(bot: &Bot, app: &Arc<App>, update: &Update) {
+    let Some(user) = update.from().map(|u| u.id.0) else {
+        return;
+    };
+    let private = update.chat().is_some_and(|c| c.is_private());
+    if !private || !app.roles.is_staff(user) {
+        return;
+    }
+    {
+        let mut set = app.menus.lock().unwrap_or_else(|e| e.into_inner());
+        if !set.insert(user) {
+            return;
+        }
+    }
+    let mut cmds = CitizenCommand::bot_commands();
+    cmds.extend(StaffCommand::bot_commands());
+    if app.roles.is_admin(user) {
+        cmds.extend(AdminCommand::bot_commands());
+    }
+    let scope = BotCommandScope::Chat {
+        chat_id: Recipient::Id(ChatId(user as i64)),
+    };
+    let request = bot.set_my_commands(menu(cmds)).scope(scope);
+    let app = app.clone();
+    tokio::spawn(async move {
+        if let Err(e) = request.await {
+            log::warn!(
+                "cannot set a staff command menu: {}",
+                super::reply::redact(&e.to_string(), &app.token)
+            );
+            app.menus
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&user);
+        }
+    });
 }
 
 #[cfg(test)]
@@ -129,5 +171,15 @@ mod tests {
             "{help}"
         );
         assert!(!help_text(&roles, Some(3)).contains("/reload"));
+        let names: Vec<String> = menu(AdminCommand::bot_commands())
+            .into_iter()
+            .map(|c| c.command)
+            .collect();
+        assert!(
+            names.iter().all(|n| !n.is_empty()
+                && n.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')),
+            "{names:?}"
+        );
     }
 }

@@ -251,6 +251,11 @@ impl FakeApi {
         queue.extend(std::iter::repeat_n(fault, times));
     }
 
+    /// Forgets every fault not met yet.
+    pub fn clear_faults(&self) {
+        self.inner.lock().unwrap().faults.clear();
+    }
+
     /// Takes the whole Bot API down (every request: HTML 502) or brings it back.
     pub fn set_down(&self, down: bool) {
         self.inner.lock().unwrap().down = down;

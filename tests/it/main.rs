@@ -8,6 +8,7 @@ mod engine;
 mod eval;
 mod fake_api;
 mod features;
+mod intake;
 mod questions;
 mod robustness;
 mod service;

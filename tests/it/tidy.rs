@@ -194,7 +194,7 @@ fn only_knowledge_writes_the_knowledge_folder_and_only_index_the_index() {
     // The knowledge folder, the index and the database are written by their own modules.
     assert_only_in(
         &writes,
-        &["knowledge.rs", "index.rs", "store.rs"],
+        &["knowledge.rs", "index.rs", "store/"],
         "files are written only by their owners",
     );
     assert_only_in(

@@ -73,6 +73,11 @@ macro_rules! text_status {
     };
 }
 
+// The tables of one family each, after the macro they use.
+mod inbox;
+
+pub use inbox::{InboxState, Received};
+
 text_status! {
     /// Where one delivery stands.
     Delivery {
@@ -203,6 +208,15 @@ const MIGRATIONS: &[&str] = &[
     // Who may press a question's buttons: a keyed hash of the chat and the person, never the
     // ids themselves.
     "ALTER TABLE questions ADD COLUMN asker TEXT;",
+    // Updates received and not yet handled (see `inbox.rs`).
+    "CREATE TABLE inbox (
+        update_id INTEGER PRIMARY KEY,
+        received_at INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        body TEXT NOT NULL,
+        finished_at INTEGER
+    );
+    CREATE INDEX inbox_state ON inbox(state, update_id);",
 ];
 
 /// Whether a chat is an active subscriber; None when it never subscribed.
