@@ -232,8 +232,31 @@ fn existing_store(settings: &Settings, why: &str) -> Result<(PathBuf, crate::sto
     Ok((db, store))
 }
 
-/// `backup FILE`: a consistent copy of the database, also while the bot runs.
-pub fn backup(settings: &Settings, file: &Path, out: &mut dyn Write) -> Result<()> {
+/// `backup FILE`: a consistent copy of the database, also while the bot runs. Refuses to write
+/// over the database itself (or its journal files, or a link to any of them), and over any
+/// existing file unless `force`.
+pub fn backup(settings: &Settings, file: &Path, force: bool, out: &mut dyn Write) -> Result<()> {
+    let db = settings.data_dir.join(DATABASE_FILE);
+    if let Ok(target) = std::fs::canonicalize(file) {
+        let own: Vec<PathBuf> = ["", "-wal", "-shm", "-journal"]
+            .iter()
+            .filter_map(|suffix| {
+                let mut p = db.clone().into_os_string();
+                p.push(suffix);
+                std::fs::canonicalize(PathBuf::from(p)).ok()
+            })
+            .collect();
+        anyhow::ensure!(
+            !own.contains(&target),
+            "{} is the database itself (or one of its files): back up to another file",
+            file.display()
+        );
+        anyhow::ensure!(
+            force,
+            "{} exists: choose a new file, or add --force to replace it",
+            file.display()
+        );
+    }
     let (db, store) = existing_store(settings, "nothing to back up")?;
     store
         .backup_to(file)

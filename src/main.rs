@@ -68,8 +68,11 @@ enum Command {
     Healthcheck,
     /// Write a consistent copy of the database to FILE (also while the bot runs).
     Backup {
-        /// Where to write the copy.
+        /// Where to write the copy (a new file, unless --force).
         file: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
     },
     /// Measure answer quality on a question set (TSV: id, kind, question, gold).
     Eval {
@@ -176,7 +179,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Index { check: true } => return Ok(ok(cli::check(&settings, out)?)),
         Command::Index { check: false } => return Ok(ok(index(&settings, out)?)),
         Command::Eval { file, verbose } => cli::eval(&settings, &file, verbose, out)?,
-        Command::Backup { file } => cli::backup(&settings, &file, out)?,
+        Command::Backup { file, force } => cli::backup(&settings, &file, force, out)?,
         Command::Healthcheck => cli::healthcheck(&settings, out)?,
         Command::Serve(args) => serve(settings, args)?,
     }

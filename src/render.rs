@@ -473,16 +473,41 @@ fn tokens(html: &str) -> Vec<Token<'_>> {
     out
 }
 
-/// Splits Telegram HTML into messages of at most `max` UTF-16 code units, losing nothing:
-/// preferably at a blank line, else at a line break, else between characters; never inside a
-/// tag or an entity. Tags open at a split are closed before it and opened again after it.
+/// How much of Telegram's limit a token takes: tags nothing, an entity the one character it
+/// stands for, text its UTF-16 length. Telegram counts the text after parsing the HTML.
+fn visible(t: &Token) -> usize {
+    match t {
+        Token::Open(..) | Token::Close(_) => 0,
+        Token::Text(s) if s.len() > 1 && s.starts_with('&') && s.ends_with(';') => {
+            let body = &s[1..s.len() - 1];
+            let numeric = body
+                .strip_prefix("#x")
+                .map(|h| u32::from_str_radix(h, 16).ok())
+                .or_else(|| body.strip_prefix('#').map(|d| d.parse::<u32>().ok()))
+                .flatten()
+                .and_then(char::from_u32);
+            numeric.map_or(1, char::len_utf16)
+        }
+        Token::Text(s) => telegram_len(s),
+    }
+}
+
+/// The length Telegram counts for a message of HTML: its visible text, in UTF-16 code units.
+pub fn visible_len(html: &str) -> usize {
+    tokens(html).iter().map(visible).sum()
+}
+
+/// Splits Telegram HTML into messages of at most `max` UTF-16 code units of visible text (as
+/// Telegram counts, after parsing the markup), losing nothing: preferably at a blank line,
+/// else at a line break, else between characters; never inside a tag or an entity. Tags open
+/// at a split are closed before it and opened again after it.
 pub fn split_html(html: &str, max: usize) -> Vec<String> {
-    if telegram_len(html) <= max {
+    if visible_len(html) <= max {
         return vec![html.to_owned()];
     }
     let mut parts = Vec::new();
     let mut rest = html.to_owned();
-    while telegram_len(&rest) > max {
+    while visible_len(&rest) > max {
         let (head, tail) = split_once(&rest, max);
         parts.push(head);
         rest = tail;
@@ -507,13 +532,8 @@ fn split_once(html: &str, max: usize) -> (String, String) {
     // latest token index after it, the tags open there, and the length so far.
     let mut best: [Option<Break>; 3] = [None, None, None];
     for (i, t) in toks.iter().enumerate() {
-        let closing: usize = open.iter().map(|(n, _)| n.len() + 3).sum();
-        let add = match t {
-            Token::Open(_, whole) => telegram_len(whole),
-            Token::Close(whole) => telegram_len(whole),
-            Token::Text(s) => telegram_len(s),
-        };
-        if len + add + closing > max {
+        let add = visible(t);
+        if len + add > max {
             break;
         }
         len += add;
@@ -577,13 +597,25 @@ mod tests {
         let parts = split_html(&html, TELEGRAM_MAX_CHARS);
         assert!(parts.len() >= 2);
         for p in &parts {
-            assert!(telegram_len(p) <= TELEGRAM_MAX_CHARS, "{}", telegram_len(p));
+            assert!(visible_len(p) <= TELEGRAM_MAX_CHARS, "{}", visible_len(p));
             assert_eq!(p.matches("<b>").count(), p.matches("</b>").count(), "{p}");
             assert!(!p.contains("&am<") && !p.ends_with("&am"), "entity cut");
         }
         // Nothing lost: the text without tags is the same.
         let strip = |s: &str| s.replace("<b>", "").replace("</b>", "").replace(['\n'], "");
         assert_eq!(strip(&parts.concat()), strip(&html));
+    }
+
+    #[test]
+    fn splitting_counts_what_telegram_counts() {
+        // 3,486 visible characters whose escaped HTML is longer than 4,096: one message.
+        let html = escape_html(&"长公告<&>".repeat(581));
+        assert!(html.len() > TELEGRAM_MAX_CHARS && visible_len(&html) == 3486);
+        assert_eq!(split_html(&html, TELEGRAM_MAX_CHARS), vec![html.clone()]);
+        assert_eq!(visible_len("<b>字</b>&lt;&#x1F4C4;"), 4);
+        // Marks do not count either.
+        let marked = format!("<b>{}</b>", "字".repeat(TELEGRAM_MAX_CHARS));
+        assert_eq!(split_html(&marked, TELEGRAM_MAX_CHARS).len(), 1);
     }
 
     #[test]

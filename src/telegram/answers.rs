@@ -14,9 +14,9 @@ use teloxide::types::{
     InputMessageContent, InputMessageContentText, MessageId, ParseMode,
 };
 
-use super::App;
 use super::callback::Callback;
 use super::reply::{EXPIRED, Reply, UNAVAILABLE, callback_chat, send};
+use super::{App, Pressed};
 use crate::answer::Answer;
 use crate::grade::Match;
 use crate::render::{self, escape_html};
@@ -154,21 +154,21 @@ fn answer_reply(page: &Page, shown: usize, question: Option<i64>, suggestions: &
     }
 }
 
-/// What the 原文, 更多, 👍 and 👎 buttons do; returns the callback's toast. Only the chat that
-/// asked (and in a group, the person who asked) may press them.
+/// What the 原文, 更多, 👍 and 👎 buttons do: checked and looked up at once (the toast), then
+/// sent. Only the chat that asked (and in a group, the person who asked) may press them.
 pub async fn button(
-    bot: &Bot,
-    q: &CallbackQuery,
-    app: &App,
+    bot: Bot,
+    q: CallbackQuery,
+    app: Arc<App>,
     cb: Callback,
-) -> anyhow::Result<String> {
-    let chat = callback_chat(q);
+) -> anyhow::Result<Pressed> {
+    let chat = callback_chat(&q);
     let answer_message = q.regular_message().map(|m| m.id);
     let question = match &cb {
         Callback::Source { question, .. }
         | Callback::More { question, .. }
         | Callback::Feedback { question, .. } => *question,
-        _ => return Ok(EXPIRED.to_owned()),
+        _ => return Ok(Pressed::toast(EXPIRED)),
     };
     let user = q.from.id.0;
     let owned = app
@@ -181,7 +181,9 @@ pub async fn button(
         .await?;
     if !owned {
         log::info!("a button of question {question} was pressed by someone who did not ask it");
-        return Ok("这个按钮属于提问的人，您可以自己发问题给我。".to_owned());
+        return Ok(Pressed::toast(
+            "这个按钮属于提问的人，您可以自己发问题给我。",
+        ));
     }
     match cb {
         Callback::Source { question, rank } => {
@@ -189,57 +191,59 @@ pub async fn button(
         }
         Callback::More { question, offset } => more(bot, chat, app, question, offset).await,
         Callback::Feedback { question, up } => feedback(bot, q, app, question, up).await,
-        _ => Ok(EXPIRED.to_owned()),
+        _ => Ok(Pressed::toast(EXPIRED)),
     }
 }
 
 /// 👍 or 👎: recorded, and the buttons say thanks instead.
 async fn feedback(
-    bot: &Bot,
-    q: &CallbackQuery,
-    app: &App,
+    bot: Bot,
+    q: CallbackQuery,
+    app: Arc<App>,
     question: i64,
     up: bool,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<Pressed> {
     let recorded = app
         .kb
         .store()
         .with(move |s| s.set_feedback(question, up))
         .await?;
     if !recorded {
-        return Ok(EXPIRED.to_owned());
+        return Ok(Pressed::toast(EXPIRED));
     }
-    if let Some(m) = q.regular_message()
-        && let Some(markup) = m.reply_markup()
-    {
-        // Keep 原文 and 更多; the vote buttons become a thank-you.
-        let mut rows = markup.inline_keyboard.clone();
-        if let Some(last) = rows.last_mut() {
-            *last = vec![InlineKeyboardButton::callback(
-                "已收到，谢谢您的反馈",
-                Callback::Noop.to_string(),
-            )];
+    Ok(Pressed::then("谢谢您的反馈！", async move {
+        if let Some(m) = q.regular_message()
+            && let Some(markup) = m.reply_markup()
+        {
+            // Keep 原文 and 更多; the vote buttons become a thank-you.
+            let mut rows = markup.inline_keyboard.clone();
+            if let Some(last) = rows.last_mut() {
+                *last = vec![InlineKeyboardButton::callback(
+                    "已收到，谢谢您的反馈",
+                    Callback::Noop.to_string(),
+                )];
+            }
+            let edit = bot
+                .edit_message_reply_markup(m.chat.id, m.id)
+                .reply_markup(InlineKeyboardMarkup::new(rows));
+            if let Err(e) = edit.await {
+                log::warn!("cannot replace the feedback buttons: {e}");
+            }
         }
-        let edit = bot
-            .edit_message_reply_markup(m.chat.id, m.id)
-            .reply_markup(InlineKeyboardMarkup::new(rows));
-        if let Err(e) = edit.await {
-            log::warn!("cannot replace the feedback buttons: {e}");
-        }
-    }
-    Ok("谢谢您的反馈！".to_owned())
+        Ok(())
+    }))
 }
 
 /// 原文: the whole passage with its words marked, the paragraphs before and after it each
 /// labelled with its own section, and the full source; a reply to the answer it belongs to.
 async fn source(
-    bot: &Bot,
+    bot: Bot,
     chat: ChatId,
     answer_message: Option<MessageId>,
-    app: &App,
+    app: Arc<App>,
     question: i64,
     rank: u16,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<Pressed> {
     let kb = app.kb.clone();
     let found = tokio::task::spawn_blocking(move || -> anyhow::Result<Option<MarkedContext>> {
         let store = kb.store();
@@ -253,11 +257,15 @@ async fn source(
     })
     .await??;
     let Some((ctx, marks)) = found else {
-        return Ok("这段内容在知识库更新后已修改或删除，请重新提问。".to_owned());
+        return Ok(Pressed::toast(
+            "这段内容在知识库更新后已修改或删除，请重新提问。",
+        ));
     };
     let html = original_html(&ctx, &marks, &app.kb.engine().manifest().scope);
-    send(bot, chat, Reply::html(html).reply_to(answer_message)).await?;
-    Ok("原文已发送".to_owned())
+    Ok(Pressed::then("原文已发送", async move {
+        send(&bot, chat, Reply::html(html).reply_to(answer_message)).await?;
+        Ok(())
+    }))
 }
 
 /// The 原文 message: neighbours' text cut before it is escaped, so the message stays short and
@@ -307,16 +315,16 @@ fn original_html(
 
 /// 更多: the next page of the answer to a logged question.
 async fn more(
-    bot: &Bot,
+    bot: Bot,
     chat: ChatId,
-    app: &App,
+    app: Arc<App>,
     question: i64,
     offset: u16,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<Pressed> {
     let offset = usize::from(offset);
     // Callback data can be forged: an offset past what a search returns is the end.
     if offset >= MAX_RESULTS {
-        return Ok("没有更多相关内容了。".to_owned());
+        return Ok(Pressed::toast("没有更多相关内容了。"));
     }
     let (kb, top) = (app.kb.clone(), app.top);
     let page = tokio::task::spawn_blocking(move || {
@@ -339,19 +347,21 @@ async fn more(
     .await?;
     let (page, shown) = match page {
         Ok(Some(found)) => found,
-        Ok(None) => return Ok(EXPIRED.to_owned()),
+        Ok(None) => return Ok(Pressed::toast(EXPIRED)),
         Err(e) => {
             log::error!("more results for question {question}: {e:#}");
-            return Ok(UNAVAILABLE.to_owned());
+            return Ok(Pressed::toast(UNAVAILABLE));
         }
     };
     if page.answer.abstained() {
-        return Ok("没有更多相关内容了。".to_owned());
+        return Ok(Pressed::toast("没有更多相关内容了。"));
     }
     let reply = Reply::html(render::render_html(&page.answer, shown))
         .keyboard(keyboard(question, &page, shown, false));
-    send(bot, chat, reply).await?;
-    Ok("已显示更多结果".to_owned())
+    Ok(Pressed::then("已显示更多结果", async move {
+        send(&bot, chat, reply).await?;
+        Ok(())
+    }))
 }
 
 fn article(id: String, title: String, description: String, html: String) -> InlineQueryResult {

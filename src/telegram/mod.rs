@@ -281,29 +281,67 @@ pub(crate) fn handler() -> UpdateHandler<anyhow::Error> {
         .branch(Update::filter_inline_query().endpoint(answers::on_inline))
 }
 
-/// A button press: parsed into a [`Callback`] and handed to the room that made the button.
-/// Every press is answered, also when handling it failed.
+/// What a button press gets: the toast Telegram shows at once, and the work that follows it
+/// (sending the passage, reloading the knowledge base, …), done after the press is answered.
+pub struct Pressed {
+    pub toast: String,
+    pub then:
+        Option<std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>> + Send>>>,
+}
+
+impl Pressed {
+    /// A toast and nothing more.
+    pub fn toast(text: impl Into<String>) -> Pressed {
+        Pressed {
+            toast: text.into(),
+            then: None,
+        }
+    }
+
+    /// A toast, then `work`.
+    pub fn then(
+        text: impl Into<String>,
+        work: impl std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
+    ) -> Pressed {
+        Pressed {
+            toast: text.into(),
+            then: Some(Box::pin(work)),
+        }
+    }
+}
+
+/// A button press: parsed into a [`Callback`] and handed to the room that made the button,
+/// which checks it and says what the toast is; the press is answered then, before any slow
+/// work (Telegram shows a spinner until it is answered, and refuses a late answer). Every
+/// press is answered, also when checking it failed.
 async fn on_callback(bot: Bot, q: CallbackQuery, app: Arc<App>) -> anyhow::Result<()> {
     let parsed = q.data.as_deref().unwrap_or_default().parse::<Callback>();
-    let handled = match parsed {
+    let pressed = match parsed {
         Err(e) => {
             log::info!("{e}");
-            Ok(EXPIRED.to_owned())
+            Ok(Pressed::toast(EXPIRED))
         }
         Ok(cb @ (Callback::Source { .. } | Callback::More { .. } | Callback::Feedback { .. })) => {
-            answers::button(&bot, &q, &app, cb).await
+            answers::button(bot.clone(), q.clone(), app.clone(), cb).await
         }
-        Ok(Callback::Announcement { id, send }) => staff::button(&bot, &q, &app, id, send).await,
+        Ok(Callback::Announcement { id, send }) => {
+            staff::button(bot.clone(), q.clone(), app.clone(), id, send).await
+        }
         Ok(cb @ (Callback::Upload { .. } | Callback::Remove { .. } | Callback::RemoveCancel)) => {
-            uploads::button(&bot, &q, &app, cb).await
+            uploads::button(bot.clone(), q.clone(), app.clone(), cb).await
         }
-        Ok(Callback::Noop) => Ok(String::new()),
+        Ok(Callback::Noop) => Ok(Pressed::toast("")),
     };
-    let toast = handled.unwrap_or_else(|e| {
+    let pressed = pressed.unwrap_or_else(|e| {
         log::error!("button: {}", redact(&format!("{e:#}"), &app.token));
-        reply::UNAVAILABLE.to_owned()
+        Pressed::toast(reply::UNAVAILABLE)
     });
-    bot.answer_callback_query(q.id).text(toast).await?;
+    bot.answer_callback_query(q.id).text(pressed.toast).await?;
+    if let Some(work) = pressed.then
+        && let Err(e) = work.await
+    {
+        log::error!("button: {}", redact(&format!("{e:#}"), &app.token));
+    }
     Ok(())
 }
 

@@ -7,9 +7,9 @@ use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 use teloxide::utils::command::BotCommands;
 
-use super::App;
 use super::callback::Callback;
 use super::reply::{Reply, send, send_text};
+use super::{App, Pressed};
 use crate::render::escape_html;
 use crate::time::now_unix;
 
@@ -77,18 +77,19 @@ pub async fn handle(
     Ok(())
 }
 
-/// 发送 or 取消 under a preview; returns the toast. Only the author's press counts.
+/// 发送 or 取消 under a preview: the toast says what happened, and the preview is edited to say
+/// it too. Only the author's press counts.
 pub async fn button(
-    bot: &Bot,
-    q: &CallbackQuery,
-    app: &App,
+    bot: Bot,
+    q: CallbackQuery,
+    app: Arc<App>,
     id: i64,
     send: bool,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<Pressed> {
     let user = q.from.id.0;
     if !app.roles.is_staff(user) {
         log::warn!("refused announcement button from user {user}");
-        return Ok("抱歉，您没有操作公告的权限。".to_owned());
+        return Ok(Pressed::toast("抱歉，您没有操作公告的权限。"));
     }
     let author = user as i64;
     let done = app
@@ -105,14 +106,17 @@ pub async fn button(
         })
         .await?;
     let Some(text) = done else {
-        return Ok("这条公告已处理过，或只能由发起人操作。".to_owned());
+        return Ok(Pressed::toast("这条公告已处理过，或只能由发起人操作。"));
     };
     if send {
         // The worker is alive as long as the bot runs; a send error means it is stopping.
         let _ = app.announcements.send(id);
     }
-    if let Some(m) = q.regular_message() {
-        let _ = bot.edit_message_text(m.chat.id, m.id, text.clone()).await;
-    }
-    Ok(text)
+    let toast = text.clone();
+    Ok(Pressed::then(toast, async move {
+        if let Some(m) = q.regular_message() {
+            let _ = bot.edit_message_text(m.chat.id, m.id, text).await;
+        }
+        Ok(())
+    }))
 }

@@ -12,15 +12,18 @@ use teloxide::net::Download;
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
-use super::App;
 use super::admin::{change_failure, reload_summary};
 use super::callback::{Callback, RemoveStep};
 use super::reply::{EXPIRED, Reply, callback_chat, send, send_text};
+use super::{App, Pressed};
 use crate::knowledge::{self, ANNOUNCEMENTS_ID, MAX_FILE_BYTES, NameError};
 use crate::passages;
 use crate::render::escape_html;
 use crate::service::{ChangeError, Reload};
 
+/// Longest document title on a button or in a question to the admin, in characters; the
+/// file name says the rest.
+const MAX_LABEL_CHARS: usize = 30;
 /// Uploads awaiting 确认 kept at once; older ones expire.
 const MAX_PENDING_UPLOADS: usize = 8;
 
@@ -224,7 +227,10 @@ pub async fn remove_command(bot: &Bot, chat: ChatId, app: &App) -> anyhow::Resul
                 fingerprint: fingerprint.clone(),
             };
             vec![InlineKeyboardButton::callback(
-                format!("删除《{}》", d.title),
+                format!(
+                    "删除《{}》",
+                    crate::text::shorten(&d.title, MAX_LABEL_CHARS)
+                ),
                 cb.to_string(),
             )]
         })
@@ -249,40 +255,46 @@ fn fingerprint_suffix(fingerprint: &str) -> String {
     fingerprint.get(start..).unwrap_or_default().to_owned()
 }
 
-/// Upload (确认 / 取消) and removal buttons; returns the toast. Admins only.
+/// Upload (确认 / 取消) and removal buttons: answered at once, the change and its report
+/// after. Admins only.
 pub async fn button(
-    bot: &Bot,
-    q: &CallbackQuery,
-    app: &App,
+    bot: Bot,
+    q: CallbackQuery,
+    app: std::sync::Arc<App>,
     cb: Callback,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<Pressed> {
     let user = q.from.id.0;
     if !app.roles.is_admin(user) {
         log::warn!("refused document button from user {user}");
-        return Ok("抱歉，只有管理员可以管理知识库文档。".to_owned());
+        return Ok(Pressed::toast("抱歉，只有管理员可以管理知识库文档。"));
     }
-    let chat = callback_chat(q);
+    let chat = callback_chat(&q);
     match cb {
         Callback::Upload { id, save } => {
             let Some(upload) = app.uploads.take(id, user) else {
-                return Ok("这个上传已处理过，或已失效。".to_owned());
+                return Ok(Pressed::toast("这个上传已处理过，或已失效。"));
             };
             if !save {
-                return Ok("已取消，知识库没有改动。".to_owned());
+                return Ok(Pressed::toast("已取消，知识库没有改动。"));
             }
-            let result = app
-                .change(move |kb| kb.save_document(&upload.name, &upload.bytes))
-                .await?;
-            send_text(bot, chat, &change_report(result, &app.token)).await?;
-            Ok("已处理".to_owned())
+            Ok(Pressed::then(
+                "正在保存并重新加载知识库，完成后告诉您。",
+                async move {
+                    let result = app
+                        .change(move |kb| kb.save_document(&upload.name, &upload.bytes))
+                        .await?;
+                    send_text(&bot, chat, &change_report(result, &app.token)).await?;
+                    Ok(())
+                },
+            ))
         }
         Callback::Remove {
             step,
             doc,
             fingerprint,
-        } => remove_button(bot, chat, app, step, doc, &fingerprint).await,
-        Callback::RemoveCancel => Ok("已取消".to_owned()),
-        _ => Ok(EXPIRED.to_owned()),
+        } => remove_button(bot, chat, app, step, doc, &fingerprint),
+        Callback::RemoveCancel => Ok(Pressed::toast("已取消")),
+        _ => Ok(Pressed::toast(EXPIRED)),
     }
 }
 
@@ -293,21 +305,21 @@ fn change_report(result: Result<Reload, ChangeError>, token: &str) -> String {
     }
 }
 
-async fn remove_button(
-    bot: &Bot,
+fn remove_button(
+    bot: Bot,
     chat: ChatId,
-    app: &App,
+    app: std::sync::Arc<App>,
     step: RemoveStep,
     doc: u16,
     fingerprint: &str,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<Pressed> {
     let m = app.kb.engine().manifest().clone();
     let doc_summary = m
         .documents
         .get(usize::from(doc))
         .filter(|d| d.id != ANNOUNCEMENTS_ID && fingerprint == fingerprint_suffix(&m.fingerprint));
     let Some(d) = doc_summary else {
-        return Ok("知识库已有变化，请重新发送 /remove。".to_owned());
+        return Ok(Pressed::toast("知识库已有变化，请重新发送 /remove。"));
     };
     match step {
         RemoveStep::Ask => {
@@ -322,21 +334,30 @@ async fn remove_button(
             ]]);
             let text = format!(
                 "确认从知识库删除《{}》（{}，{} 段）？",
-                d.title, d.file, d.passages
+                crate::text::shorten(&d.title, MAX_LABEL_CHARS),
+                d.file,
+                d.passages
             );
-            send(
-                bot,
-                chat,
-                Reply::html(escape_html(&text)).keyboard(keyboard),
-            )
-            .await?;
-            Ok("请确认".to_owned())
+            Ok(Pressed::then("请确认", async move {
+                send(
+                    &bot,
+                    chat,
+                    Reply::html(escape_html(&text)).keyboard(keyboard),
+                )
+                .await?;
+                Ok(())
+            }))
         }
         RemoveStep::Confirm => {
             let file = d.file.clone();
-            let result = app.change(move |kb| kb.remove_document(&file)).await?;
-            send_text(bot, chat, &change_report(result, &app.token)).await?;
-            Ok("已处理".to_owned())
+            Ok(Pressed::then(
+                "正在删除并重新加载知识库，完成后告诉您。",
+                async move {
+                    let result = app.change(move |kb| kb.remove_document(&file)).await?;
+                    send_text(&bot, chat, &change_report(result, &app.token)).await?;
+                    Ok(())
+                },
+            ))
         }
     }
 }

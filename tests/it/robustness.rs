@@ -576,4 +576,37 @@ async fn backups_are_consistent_copies_while_the_bot_runs() {
     );
     let restored = lianghui_bot::store::Store::open(&copy).unwrap();
     assert_eq!(restored.subscriber_count().unwrap(), 5);
+    drop(restored);
+    // Never over an existing file unless asked, never over the database itself or a link to it.
+    let backup = |args: &[&str]| {
+        let out = bin()
+            .arg("backup")
+            .args(args)
+            .env("LIANGHUI_DATA_DIR", data.path())
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, why) = backup(&[&copy.to_string_lossy()]);
+    assert!(
+        !ok && why.contains("exists") && why.contains("--force"),
+        "{why}"
+    );
+    let (ok, why) = backup(&[&copy.to_string_lossy(), "--force"]);
+    assert!(ok, "{why}");
+    let db = data.path().join("lianghui.sqlite");
+    let link = data.path().join("link.sqlite");
+    std::os::unix::fs::symlink(&db, &link).unwrap();
+    for target in [&db, &link] {
+        let (ok, why) = backup(&[&target.to_string_lossy(), "--force"]);
+        assert!(!ok && why.contains("database itself"), "{why}");
+    }
+    let subscribers = lianghui_bot::store::Store::open(&db)
+        .unwrap()
+        .subscriber_count()
+        .unwrap();
+    assert_eq!(subscribers, 5, "the database is untouched");
 }
