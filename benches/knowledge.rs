@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use criterion::Criterion;
-use lianghui_bot::knowledge::{decode, parse_document};
+use lianghui_bot::knowledge::read_document;
 use lianghui_bot::passages::from_document;
 
 /// `n` bytes (about) of a shape, as the file name it would be uploaded under and its bytes.
@@ -103,7 +103,7 @@ fn shapes() -> Vec<Shape> {
 /// Reads one file as the knowledge folder does: decode, parse, cut into passages.
 fn read(name: &str, bytes: &[u8]) -> usize {
     let path = Path::new(name);
-    match decode(path, bytes).and_then(|t| parse_document(path, &t)) {
+    match read_document(path, bytes) {
         Ok(doc) => from_document(&doc).len(),
         Err(_) => 0,
     }
@@ -134,7 +134,7 @@ fn main() {
                 .collect();
             medians.push(median(times));
             let path = Path::new(&file);
-            outcome = match decode(path, &bytes).and_then(|t| parse_document(path, &t)) {
+            outcome = match read_document(path, &bytes) {
                 Ok(doc) => format!("{} passages", from_document(&doc).len()),
                 Err(e) => format!("refused: {}", e.message),
             };

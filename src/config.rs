@@ -13,14 +13,21 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// How many passages an answer shows.
     pub top: usize,
+    /// The area the bot serves first ("北关区"); None: the area the reports named when the
+    /// bot first opened them.
+    pub home_area: Option<String>,
 }
+
+/// How many passages an answer shows unless told otherwise.
+pub const DEFAULT_TOP: usize = 3;
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             knowledge_dir: PathBuf::from("knowledge"),
             data_dir: PathBuf::from("data"),
-            top: 3,
+            top: DEFAULT_TOP,
+            home_area: None,
         }
     }
 }

@@ -244,6 +244,20 @@ pub fn open_or_build(
     if passages.is_empty() {
         return Err(IndexError::NoDocuments);
     }
+    let manifest = manifest_of(k, &passages, &fp);
+    build_into(&root, &fp, &passages, manifest, analyzer, progress, started)?;
+    set_current(&root, &fp)?;
+    prune(&root, &fp);
+    let index = open_dir(&dir, analyzer)?;
+    Ok(Prepared {
+        index,
+        built: true,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// The manifest of an index of `k` cut into `passages`.
+fn manifest_of(k: &Knowledge, passages: &[Passage], fp: &str) -> Manifest {
     let documents = k
         .documents
         .iter()
@@ -258,8 +272,8 @@ pub fn open_or_build(
             hash: k.hashes.get(&d.file).cloned().unwrap_or_default(),
         })
         .collect();
-    let manifest = Manifest {
-        fingerprint: fp.clone(),
+    Manifest {
+        fingerprint: fp.to_owned(),
         analysis_version: ANALYSIS_VERSION,
         built_at_unix: SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -268,17 +282,56 @@ pub fn open_or_build(
         passages: passages.len(),
         documents,
         files: k.hashes.clone(),
-        scope: Scope::of(&k.documents),
+        scope: Scope::of(&k.documents, k.home.as_deref()),
+    }
+}
+
+/// The folder of an index built to try a change (what a synonym group would do to the
+/// answers) without touching the one in use; removed when this is dropped.
+pub struct Trial {
+    root: PathBuf,
+}
+
+impl Drop for Trial {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+/// Builds a trial index of `k` under the data folder; it lasts as long as the [`Trial`].
+pub fn trial(
+    data_dir: &Path,
+    k: &Knowledge,
+    analyzer: &Analyzer,
+) -> Result<(OpenIndex, Trial), IndexError> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let root = index_root(data_dir).join(format!(".build-trial-{}-{n}", std::process::id()));
+    let passages = passages::from_documents(&k.documents);
+    if passages.is_empty() {
+        return Err(IndexError::NoDocuments);
+    }
+    let manifest = manifest_of(k, &passages, "trial");
+    let started = Instant::now();
+    let built = build_into(
+        &root,
+        "trial",
+        &passages,
+        manifest,
+        analyzer,
+        &|_, _| {},
+        started,
+    );
+    let trial = |dir: PathBuf| -> Result<(OpenIndex, Trial), IndexError> {
+        Ok((open_dir(&dir, analyzer)?, Trial { root: root.clone() }))
     };
-    build_into(&root, &fp, &passages, manifest, analyzer, progress, started)?;
-    set_current(&root, &fp)?;
-    prune(&root, &fp);
-    let index = open_dir(&dir, analyzer)?;
-    Ok(Prepared {
-        index,
-        built: true,
-        elapsed: started.elapsed(),
-    })
+    match built.and_then(trial) {
+        Ok(t) => Ok(t),
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&root);
+            Err(e)
+        }
+    }
 }
 
 /// Builds an index of `passages` in `root/<name>`, through a temporary folder.
@@ -444,18 +497,12 @@ fn verified(open: OpenIndex) -> Result<OpenIndex, IndexError> {
 
 /// Removes what an interrupted build left in the index folder (`.build-*` folders).
 pub fn clean_leftovers(data_dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(index_root(data_dir)) else {
-        return;
-    };
-    for e in entries.filter_map(Result::ok) {
-        let name = e.file_name().to_string_lossy().into_owned();
-        if name.starts_with(".build-") && e.path().is_dir() {
-            match std::fs::remove_dir_all(e.path()) {
-                Ok(()) => log::info!("removed {name}, left by an interrupted index build"),
-                Err(err) => log::warn!("cannot remove {name}: {err}"),
-            }
-        }
-    }
+    crate::fsutil::remove_leftovers(
+        &index_root(data_dir),
+        ".build-",
+        crate::fsutil::Leftover::Folders,
+        "an interrupted index build",
+    );
 }
 
 /// Opens one index folder and registers the analyzer's tokenizer on it.

@@ -16,6 +16,7 @@
 //! command line lives in `main.rs`, the Telegram front end in `telegram`.
 
 pub mod config;
+pub mod fsutil;
 pub mod time;
 pub mod text;
 pub mod knowledge;

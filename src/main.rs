@@ -38,6 +38,10 @@ struct Cli {
     /// the Docker image), so that the folder admins change lives on the data volume.
     #[arg(long, global = true, env = "LIANGHUI_KNOWLEDGE_SEED")]
     knowledge_seed: Option<PathBuf>,
+    /// The area the bot serves first (北关区); by default the one the reports named when the
+    /// bot first opened them.
+    #[arg(long, global = true, env = "LIANGHUI_HOME_AREA")]
+    home_area: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -52,7 +56,7 @@ enum Command {
         #[arg(long)]
         json: bool,
         /// Most passages to show.
-        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=20))]
+        #[arg(long, default_value_t = lianghui_bot::config::DEFAULT_TOP as u16, value_parser = clap::value_parser!(u16).range(1..=20))]
         top: u16,
     },
     /// An interactive session in the terminal that answers like the bot.
@@ -147,7 +151,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let settings = Settings {
         knowledge_dir: cli.knowledge,
         data_dir: cli.data,
-        top: 3,
+        top: lianghui_bot::config::DEFAULT_TOP,
+        home_area: cli.home_area.filter(|a| !a.trim().is_empty()),
     };
     if let Some(seed) = &cli.knowledge_seed {
         lianghui_bot::knowledge::seed(&settings.knowledge_dir, seed)

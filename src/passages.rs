@@ -112,13 +112,13 @@ pub fn split_sentences(text: &str, max: usize) -> Vec<String> {
 }
 
 fn short_hash(text: &str) -> String {
-    crate::knowledge::hex(&Sha256::digest(text.as_bytes())[..5])
+    hex::encode(&Sha256::digest(text.as_bytes())[..5])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::knowledge::parse_document;
+    use crate::knowledge::read_document;
     use std::path::Path;
 
     #[test]
@@ -140,10 +140,14 @@ mod tests {
 
     #[test]
     fn ids_are_stable_and_distinct() {
-        let a = parse_document(Path::new("d.md"), "# T\n\n甲段。\n\n乙段。\n\n甲段。\n").unwrap();
-        let b = parse_document(
+        let a = read_document(
             Path::new("d.md"),
-            "# T\n\n新增段。\n\n甲段。\n\n乙段。\n\n甲段。\n",
+            "# T\n\n甲段。\n\n乙段。\n\n甲段。\n".as_bytes(),
+        )
+        .unwrap();
+        let b = read_document(
+            Path::new("d.md"),
+            "# T\n\n新增段。\n\n甲段。\n\n乙段。\n\n甲段。\n".as_bytes(),
         )
         .unwrap();
         let pa = from_document(&a);

@@ -298,6 +298,28 @@ impl Engine {
         &self.analyzer
     }
 
+    /// How many passages hold `word` (as the index cuts it: a word of the dictionary or a
+    /// synonym is one term).
+    pub fn passages_with(&self, word: &str) -> Result<u64, SearchError> {
+        let searcher = self.reader.searcher();
+        let folded = text::fold_for_match(word);
+        Ok(searcher.doc_freq(&Term::from_field_text(self.fields.text, &folded))?)
+    }
+
+    /// Whether some passage holds both `a` and `b`.
+    pub fn together(&self, a: &str, b: &str) -> Result<bool, SearchError> {
+        let searcher = self.reader.searcher();
+        let clause = |w: &str| -> (Occur, Box<dyn Query>) {
+            let term = Term::from_field_text(self.fields.text, &text::fold_for_match(w));
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+            )
+        };
+        let q = BooleanQuery::new(vec![clause(a), clause(b)]);
+        Ok(searcher.search(&q, &tantivy::collector::Count)? > 0)
+    }
+
     /// The `top` best passages for `q`, graded; none when nothing is relevant.
     pub fn search(&self, q: &Question, top: usize) -> Result<Hits, SearchError> {
         self.search_from(q, 0, top)
@@ -1001,6 +1023,7 @@ mod tests {
             knowledge_dir: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge"),
             data_dir: dir.path().to_path_buf(),
             top: 3,
+            home_area: None,
         };
         let engine = crate::service::KnowledgeBase::open(&settings, &|_, _| {})
             .unwrap()

@@ -87,6 +87,8 @@ pub struct KnowledgeBase {
     store: Arc<Store>,
     knowledge_dir: PathBuf,
     data_dir: PathBuf,
+    /// The configured home area (None: the recorded one, read at each reload).
+    home: Option<String>,
     changes: Mutex<()>,
 }
 
@@ -95,6 +97,27 @@ pub struct KnowledgeBase {
 pub struct Page {
     pub answer: Answer,
     pub more: bool,
+}
+
+/// One synonym group as the reports see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupCheck {
+    /// Each word and how many passages hold it (0: the reports never use it).
+    pub words: Vec<(String, u64)>,
+    /// Words the reports use that never share a passage with another word of the group that
+    /// the reports use: a sign the group joins unrelated things.
+    pub apart: Vec<String>,
+}
+
+/// What adding synonym groups would change.
+#[derive(Debug, Clone)]
+pub struct SynonymImpact {
+    pub groups: Vec<GroupCheck>,
+    /// How many questions were tried.
+    pub probes: usize,
+    /// The questions whose answer would change (its tier or its first passage), with the tier
+    /// before and after.
+    pub changed: Vec<(String, crate::grade::Match, crate::grade::Match)>,
 }
 
 /// Why a question got no page.
@@ -218,6 +241,8 @@ fn analyzer_for(k: &knowledge::Knowledge) -> (Analyzer, Vec<SourceError>) {
 /// An engine made from the knowledge folder plus `generated` documents.
 struct Loaded {
     engine: Engine,
+    /// The home area the scope was decided by.
+    home: Option<String>,
     problems: Vec<SourceError>,
     built: bool,
     elapsed: Duration,
@@ -228,6 +253,7 @@ struct Loaded {
 fn load(
     knowledge_dir: &Path,
     data_dir: &Path,
+    home: Option<String>,
     strict: bool,
     generated: Vec<Document>,
     progress: &dyn Fn(usize, usize),
@@ -236,6 +262,14 @@ fn load(
     for doc in generated {
         k.add_generated(doc);
     }
+    // Without a home area yet, the one the reports name now becomes it, before the index is
+    // built, so the first index is the one every later start reuses.
+    k.home = home.or_else(|| {
+        knowledge::Scope::of(&k.documents, None)
+            .area
+            .first()
+            .cloned()
+    });
     let (analyzer, mut problems) = analyzer_for(&k);
     problems.extend(k.errors.iter().cloned());
     if strict && !problems.is_empty() {
@@ -248,6 +282,7 @@ fn load(
     let engine = Engine::new(prepared.index, analyzer)?;
     Ok(Loaded {
         engine,
+        home: k.home.clone(),
         problems,
         built: prepared.built,
         elapsed: prepared.elapsed,
@@ -274,19 +309,32 @@ impl KnowledgeBase {
         index::clean_leftovers(&settings.data_dir);
         knowledge::clean_leftovers(&settings.knowledge_dir);
         let generated = announcements(&store)?.into_iter().collect();
+        // The home area decides the scope when reports of several areas are loaded: the one
+        // configured, else the one the reports named when the bot first opened them.
+        let home = match &settings.home_area {
+            Some(area) => Some(area.clone()),
+            None => store.meta(HOME_AREA)?,
+        };
         let loaded = load(
             &settings.knowledge_dir,
             &settings.data_dir,
+            home.clone(),
             false,
             generated,
             progress,
         )?;
+        if home.is_none()
+            && let Some(area) = &loaded.home
+        {
+            store.set_meta(HOME_AREA, area)?;
+        }
         Ok(Opened {
             kb: KnowledgeBase {
                 engine: SharedEngine::new(loaded.engine),
                 store,
                 knowledge_dir: settings.knowledge_dir.clone(),
                 data_dir: settings.data_dir.clone(),
+                home: settings.home_area.clone(),
                 changes: Mutex::new(()),
             },
             problems: loaded.problems,
@@ -328,9 +376,14 @@ impl KnowledgeBase {
     fn reload_locked(&self) -> Result<Reload, LoadError> {
         let started = Instant::now();
         let generated = announcements(&self.store)?.into_iter().collect();
+        let home = match &self.home {
+            Some(area) => Some(area.clone()),
+            None => self.store.meta(HOME_AREA)?,
+        };
         let loaded = load(
             &self.knowledge_dir,
             &self.data_dir,
+            home,
             true,
             generated,
             &|_, _| {},
@@ -370,21 +423,105 @@ impl KnowledgeBase {
         self.apply(change)
     }
 
-    /// Adds a synonym group (its words as `/synonym` takes them) and reloads; on failure the
-    /// synonyms file is put back.
-    pub fn add_synonyms(&self, words: &str) -> Result<Reload, ChangeError> {
-        let group = knowledge::synonym_group(words)?;
+    /// The synonym groups of the knowledge folder, numbered by their place.
+    pub fn synonym_groups(&self) -> Result<Vec<knowledge::Group>, KnowledgeError> {
+        knowledge::synonyms::list(&self.knowledge_dir)
+    }
+
+    /// Adds synonym groups and reloads; on failure the synonyms file is put back.
+    pub fn add_synonyms(&self, groups: &[Vec<String>]) -> Result<Reload, ChangeError> {
         let _one_at_a_time = self.changes.lock().unwrap_or_else(|e| e.into_inner());
-        let change = knowledge::add_synonym_group(&self.knowledge_dir, &group)?;
+        let change = knowledge::synonyms::add_groups(&self.knowledge_dir, groups)?;
         self.apply(change)
     }
 
-    /// Removes the synonym group with exactly these words and reloads.
-    pub fn remove_synonyms(&self, words: &str) -> Result<Reload, ChangeError> {
-        let group = knowledge::synonym_group(words)?;
+    /// Removes one synonym group (by its number or its words) and reloads; returns what was
+    /// removed.
+    pub fn remove_synonyms(
+        &self,
+        which: &knowledge::Which,
+    ) -> Result<(Reload, knowledge::Group), ChangeError> {
         let _one_at_a_time = self.changes.lock().unwrap_or_else(|e| e.into_inner());
-        let change = knowledge::remove_synonym_group(&self.knowledge_dir, &group)?;
-        self.apply(change)
+        let (change, group) = knowledge::synonyms::remove_group(&self.knowledge_dir, which)?;
+        Ok((self.apply(change)?, group))
+    }
+
+    /// What adding `groups` would do, before anything is saved: how often each word occurs in
+    /// the reports, which of its report words never share a passage, and which of the
+    /// example questions, the questions asked lately and the groups' own words would be
+    /// answered differently (measured on a trial index with the groups added).
+    pub fn synonym_impact(&self, groups: &[Vec<String>]) -> Result<SynonymImpact, LoadError> {
+        let engine = self.engine();
+        let mut checks = Vec::with_capacity(groups.len());
+        for g in groups {
+            let mut words = Vec::with_capacity(g.len());
+            for w in g {
+                words.push((w.clone(), engine.passages_with(w)?));
+            }
+            let in_reports: Vec<&str> = words
+                .iter()
+                .filter(|(_, n)| *n > 0)
+                .map(|(w, _)| w.as_str())
+                .collect();
+            let mut apart = Vec::new();
+            if in_reports.len() >= 2 {
+                for a in &in_reports {
+                    let mut shares = false;
+                    for b in in_reports.iter().filter(|b| *b != a) {
+                        shares |= engine.together(a, b)?;
+                    }
+                    if !shares {
+                        apart.push((*a).to_owned());
+                    }
+                }
+            }
+            checks.push(GroupCheck { words, apart });
+        }
+        let mut k = knowledge::load_dir(&self.knowledge_dir)?;
+        k.home = match &self.home {
+            Some(area) => Some(area.clone()),
+            None => self.store.meta(HOME_AREA)?,
+        };
+        if let Some(doc) = announcements(&self.store)? {
+            k.add_generated(doc);
+        }
+        let mut text = k
+            .synonyms
+            .as_ref()
+            .map(|(_, t)| t.clone())
+            .unwrap_or_default();
+        for g in groups {
+            text.push('\n');
+            text.push_str(&g.join(" "));
+        }
+        let path = self.knowledge_dir.join(knowledge::SYNONYMS_FILE);
+        let (analyzer, _) = Analyzer::new(
+            k.dict.as_ref().map(|(p, t)| (p.as_path(), t.as_str())),
+            Some((&path, &text)),
+        );
+        let (open, trial) = index::trial(&self.data_dir, &k, &analyzer)?;
+        let tried = Engine::new(open, analyzer)?;
+        let mut probes: Vec<String> = EXAMPLE_POOL.iter().map(|q| (*q).to_owned()).collect();
+        probes.extend(self.store.recent_questions(100)?);
+        probes.extend(groups.iter().flatten().cloned());
+        probes.dedup();
+        let mut changed = Vec::new();
+        let first = |p: &Page| p.answer.items.first().map(|i| i.passage.id.clone());
+        for q in &probes {
+            let (Ok(before), Ok(after)) = (ask(&*engine, q, 0, 1), ask(&tried, q, 0, 1)) else {
+                continue;
+            };
+            if before.answer.tier() != after.answer.tier() || first(&before) != first(&after) {
+                changed.push((q.clone(), before.answer.tier(), after.answer.tier()));
+            }
+        }
+        drop(tried);
+        drop(trial);
+        Ok(SynonymImpact {
+            groups: checks,
+            probes: probes.len(),
+            changed,
+        })
     }
 
     /// Reloads after `change`, undoing it when the reload fails. The caller holds the lock.
@@ -401,3 +538,5 @@ impl KnowledgeBase {
 
 /// Store key of the time of the last successful reload.
 const LAST_RELOAD: &str = "last_reload_unix";
+/// Store key of the home area recorded from the reports the bot first opened.
+const HOME_AREA: &str = "home_area";

@@ -8,7 +8,6 @@
 //! whole ("6.5%") and as the bare number ("6.5"). This module does no I/O: the knowledge module
 //! reads `dict.txt` and `synonyms.txt`, and the parsers here report problems by file and line.
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -16,6 +15,7 @@ use jieba_rs::Jieba;
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
 use crate::knowledge::SourceError;
+use crate::knowledge::synonyms::{self, Synonyms};
 use crate::text;
 
 /// Name under which the tokenizer is registered with tantivy.
@@ -80,63 +80,6 @@ pub fn is_filler(word: &str) -> bool {
     FILLERS.contains(&word)
 }
 
-/// Groups of words that mean the same to a citizen; each word maps to its group's other members.
-#[derive(Debug, Clone, Default)]
-pub struct Synonyms {
-    map: HashMap<String, Vec<String>>,
-    words: Vec<String>,
-}
-
-impl Synonyms {
-    /// Parses `synonyms.txt`: one group per line, words separated by spaces, commas or `、`;
-    /// `#` starts a comment. A line with a single word is an error.
-    pub fn parse(path: &Path, text: &str) -> (Synonyms, Vec<SourceError>) {
-        let mut syn = Synonyms::default();
-        let mut errors = Vec::new();
-        for (i, line) in text.lines().enumerate() {
-            let words = text::synonym_words(line);
-            match words.len() {
-                0 => {}
-                1 => errors.push(SourceError::new(
-                    path,
-                    i + 1,
-                    format!(
-                        "a synonym group needs two or more words, found only {:?}",
-                        words[0]
-                    ),
-                )),
-                _ => {
-                    for w in &words {
-                        let entry = syn.map.entry(w.clone()).or_default();
-                        for other in &words {
-                            if other != w && !entry.contains(other) {
-                                entry.push(other.clone());
-                            }
-                        }
-                        if !syn.words.contains(w) {
-                            syn.words.push(w.clone());
-                        }
-                    }
-                }
-            }
-        }
-        (syn, errors)
-    }
-
-    /// The other words of every group `word` belongs to.
-    pub fn of(&self, word: &str) -> &[String] {
-        self.map.get(word).map_or(&[], Vec::as_slice)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
-    }
-
-    pub fn groups_len(&self) -> usize {
-        self.words.len()
-    }
-}
-
 /// Parses `dict.txt` into jieba: `word freq [tag]` per line. A line without a frequency is an
 /// error here, since jieba-rs would ignore it without a word.
 fn load_user_dict(jieba: &mut Jieba, path: &Path, text: &str) -> Vec<SourceError> {
@@ -197,7 +140,7 @@ pub struct Analyzer {
 impl std::fmt::Debug for Analyzer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Analyzer")
-            .field("synonyms", &self.synonyms.groups_len())
+            .field("synonyms", &self.synonyms.len())
             .finish()
     }
 }
@@ -213,14 +156,14 @@ impl Analyzer {
         let mut errors = Vec::new();
         let syn = match synonyms {
             Some((path, text)) => {
-                let (syn, errs) = Synonyms::parse(path, text);
+                let (groups, errs) = synonyms::parse_file(path, text);
                 errors.extend(errs);
-                syn
+                Synonyms::new(&groups)
             }
             None => Synonyms::default(),
         };
         // Synonyms stay whole words, so a question's 找工作 is looked up as one word.
-        for word in &syn.words {
+        for word in syn.words() {
             if word.chars().count() > 1 && !jieba.has_word(word) {
                 jieba.add_word(word, None, None);
             }

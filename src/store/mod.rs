@@ -236,42 +236,22 @@ fn not_writable(path: &Path) -> Option<StoreError> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let metadata = std::fs::metadata(dir).ok()?;
-    let probe_fails = metadata.permissions().readonly() || {
-        let probe = dir.join(format!(".write-probe-{}", std::process::id()));
-        let failed = std::fs::write(&probe, b"").is_err();
-        let _ = std::fs::remove_file(&probe);
-        failed
-    };
+    let probe_fails = metadata.permissions().readonly()
+        || crate::fsutil::probe_writable(dir, ".write-probe-").is_err();
     probe_fails.then(|| StoreError::NotWritable {
         dir: dir.display().to_string(),
-        user: process_user(),
+        user: crate::fsutil::process_user(),
     })
-}
-
-/// "uid 10001" of this process (Linux), for messages about file permissions.
-pub fn process_user() -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("Uid:"))
-                .and_then(|v| v.split_whitespace().next().map(|uid| format!("uid {uid}")))
-        })
-        .unwrap_or_else(|| "this user".to_owned())
 }
 
 /// Store key of the secret that asker keys are made with.
 const ASKER_SALT: &str = "asker_salt";
 
-/// A secret made from what differs between installs and moments: the time to the nanosecond,
-/// the process, and where the stack happens to be.
-fn fresh_secret() -> String {
-    let here = 0u8;
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let seed = format!("{nanos}:{}:{:p}", std::process::id(), &here);
-    crate::knowledge::hex(&Sha256::digest(seed.as_bytes())[..16])
+/// A fresh secret from the system's randomness.
+fn fresh_secret() -> Result<String, StoreError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| StoreError::Task(format!("no randomness: {e}")))?;
+    Ok(hex::encode(bytes))
 }
 
 /// The database, shared by the bot's tasks. Each call holds the connection briefly.
@@ -577,7 +557,7 @@ impl Store {
         let salt = match self.meta(ASKER_SALT)? {
             Some(s) => s,
             None => {
-                let s = fresh_secret();
+                let s = fresh_secret()?;
                 // Another task may have set it meanwhile: the first one stays.
                 self.conn().execute(
                     "INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)",
@@ -587,7 +567,19 @@ impl Store {
             }
         };
         let digest = Sha256::digest(format!("{salt}:{chat}:{user}").as_bytes());
-        Ok(crate::knowledge::hex(&digest[..12]))
+        Ok(hex::encode(&digest[..12]))
+    }
+
+    /// Up to `limit` different questions asked lately, newest first.
+    pub fn recent_questions(&self, limit: usize) -> Result<Vec<String>, StoreError> {
+        let c = self.conn();
+        let mut st = c.prepare(
+            "SELECT text FROM questions GROUP BY text ORDER BY MAX(asked_at) DESC LIMIT ?1",
+        )?;
+        let rows = st
+            .query_map([limit as i64], |r| r.get(0))?
+            .collect::<Result<Vec<String>, _>>()?;
+        Ok(rows)
     }
 
     /// The asker key of a logged question (None for questions logged before keys, or unknown).

@@ -10,7 +10,6 @@ use super::App;
 use super::reply::{redact, send_text};
 use super::uploads;
 use crate::grade::Match;
-use crate::knowledge::{MAX_GROUP_WORDS, MAX_WORD_CHARS, SynonymError};
 use crate::service::{ChangeError, Reload};
 use crate::time::{format_cst, now_unix};
 
@@ -26,7 +25,7 @@ pub enum AdminCommand {
     Gaps,
     /// 从知识库删除文档（上传文档：直接发送 .md 或 .txt 文件）
     Remove,
-    /// 添加同义词组：/synonym 托儿所 托育 托位；删除：/synonym remove 托儿所 托育 托位
+    /// 同义词：/synonym list 查看；/synonym 托儿所 托育 托位 添加；/synonym remove 编号 删除
     Synonym(String),
 }
 
@@ -52,7 +51,10 @@ pub async fn handle(
         AdminCommand::Remove => return uploads::remove_command(&bot, chat, &app).await,
         AdminCommand::Stats => stats_text(&app).await,
         AdminCommand::Gaps => gaps_text(&app).await,
-        AdminCommand::Synonym(args) => synonym(&app, &args).await,
+        AdminCommand::Synonym(args) => {
+            let admin = msg.from.as_ref().map_or(0, |u| u.id.0);
+            return super::synonyms::command(&bot, chat, admin, &app, &args).await;
+        }
     };
     // Every failure is answered too, not only logged.
     let text = text.unwrap_or_else(|e| {
@@ -94,57 +96,8 @@ pub fn change_failure(e: &ChangeError, token: &str) -> String {
             format!("重新加载失败，而且未能恢复原文件，请检查知识库文件夹：\n{detail}")
         }
         ChangeError::NoSuchFile(_) => "文件已不存在，请重新发送 /remove。".to_owned(),
-        ChangeError::Synonyms(e) => synonym_problem(e),
+        ChangeError::Synonyms(e) => super::synonyms::problem(e),
     }
-}
-
-/// Why a synonym group was refused, for the admin.
-fn synonym_problem(e: &SynonymError) -> String {
-    match e {
-        SynonymError::TooFew => "同义词组至少要有两个不同的词。".to_owned(),
-        SynonymError::TooMany => format!("一个同义词组最多 {MAX_GROUP_WORDS} 个词。"),
-        SynonymError::BadWord(w) => {
-            format!(
-                "“{w}”不是一个词：每个词只能由汉字、字母或数字组成，最多 {MAX_WORD_CHARS} 个字。"
-            )
-        }
-        SynonymError::Exists => "这组同义词已经在同义词表里了。".to_owned(),
-        SynonymError::NotFound => "同义词表里没有正好由这些词组成的一组。".to_owned(),
-        SynonymError::Io(e) => format!("无法写入同义词表，知识库没有改动：\n{e}"),
-    }
-}
-
-const SYNONYM_USAGE: &str = "用法：\n/synonym 托儿所 托育 托位 —— 添加一组同义词（市民的说法和报告里的说法放在一起）\n/synonym remove 托儿所 托育 托位 —— 删除这一组";
-
-/// `/synonym 词 词 …` adds a group and reloads; `/synonym remove 词 词 …` removes one.
-async fn synonym(app: &App, args: &str) -> anyhow::Result<String> {
-    let args = args.trim();
-    let (remove, words) = match args.split_once(char::is_whitespace) {
-        Some(("remove" | "删除" | "rm", rest)) => (true, rest.to_owned()),
-        _ if args.is_empty() => return Ok(SYNONYM_USAGE.to_owned()),
-        _ => (false, args.to_owned()),
-    };
-    let result = app
-        .change(move |kb| {
-            if remove {
-                kb.remove_synonyms(&words)
-            } else {
-                kb.add_synonyms(&words)
-            }
-        })
-        .await?;
-    Ok(match result {
-        Ok(reload) => format!(
-            "{}\n{}",
-            if remove {
-                "已删除这组同义词。"
-            } else {
-                "已添加这组同义词。"
-            },
-            reload_summary(&reload)
-        ),
-        Err(e) => change_failure(&e, &app.token),
-    })
 }
 
 async fn stats_text(app: &App) -> anyhow::Result<String> {

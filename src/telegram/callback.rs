@@ -41,6 +41,8 @@ pub enum Callback {
     },
     /// 取消 on a removal.
     RemoveCancel,
+    /// 确认添加 (`save`) or 取消 on the preview of pending synonym groups `id`.
+    Synonym { id: u64, save: bool },
     /// A button that only says something (a thank-you after a vote).
     Noop,
 }
@@ -74,6 +76,9 @@ impl fmt::Display for Callback {
                 write!(f, "rm:{step}:{doc}:{fingerprint}")
             }
             Callback::RemoveCancel => f.write_str("rm:no"),
+            Callback::Synonym { id, save } => {
+                write!(f, "syn:{}:{id}", if *save { "ok" } else { "no" })
+            }
             Callback::Noop => f.write_str("noop"),
         }
     }
@@ -132,6 +137,10 @@ impl FromStr for Callback {
                 })
             }
             ["rm", "no"] => Some(Callback::RemoveCancel),
+            ["syn", a @ ("ok" | "no"), id] => number(id).map(|id| Callback::Synonym {
+                id,
+                save: *a == "ok",
+            }),
             ["noop"] => Some(Callback::Noop),
             _ => None,
         };
@@ -167,6 +176,7 @@ mod tests {
                 }
             }),
             Just(Callback::RemoveCancel),
+            (any::<u64>(), any::<bool>()).prop_map(|(id, save)| Callback::Synonym { id, save }),
             Just(Callback::Noop),
         ]
     }

@@ -17,9 +17,11 @@ mod citizen;
 mod flood;
 mod intake;
 mod listen;
+mod pending;
 mod reply;
 mod roles;
 mod staff;
+mod synonyms;
 mod uploads;
 mod webhook;
 
@@ -52,7 +54,9 @@ pub struct App {
     top: usize,
     /// Confirmed announcements, for the broadcast worker.
     announcements: mpsc::UnboundedSender<i64>,
-    uploads: uploads::Pending,
+    uploads: pending::Pending<uploads::Upload>,
+    /// Synonym groups previewed and awaiting 确认.
+    synonyms: pending::Pending<Vec<Vec<String>>>,
     /// The bot token, only to remove it from what is logged or shown.
     token: String,
     /// Staff and admins whose command menu is set (it can only be set once they have written).
@@ -102,7 +106,8 @@ pub async fn run(settings: Settings, bot_settings: BotSettings) -> anyhow::Resul
         metrics: Arc::new(Metrics::default()),
         top: settings.top,
         announcements: tx,
-        uploads: uploads::Pending::default(),
+        uploads: pending::Pending::new(uploads::MAX_PENDING_UPLOADS),
+        synonyms: pending::Pending::new(8),
         token: token.clone(),
         menus: Default::default(),
     });
@@ -226,7 +231,7 @@ async fn open_knowledge(settings: &Settings) -> anyhow::Result<KnowledgeBase> {
         log::warn!(
             "the knowledge folder {} is not writable by {} ({e}): uploads, /remove and /synonym will fail until that user may write there (for a Docker bind mount: chown -R 10001 on the host folder)",
             settings.knowledge_dir.display(),
-            crate::store::process_user()
+            crate::fsutil::process_user()
         );
     }
     Ok(opened.kb)
@@ -329,6 +334,9 @@ async fn on_callback(bot: Bot, q: CallbackQuery, app: Arc<App>) -> anyhow::Resul
         }
         Ok(cb @ (Callback::Upload { .. } | Callback::Remove { .. } | Callback::RemoveCancel)) => {
             uploads::button(bot.clone(), q.clone(), app.clone(), cb).await
+        }
+        Ok(Callback::Synonym { id, save }) => {
+            synonyms::button(bot.clone(), q.clone(), app.clone(), id, save).await
         }
         Ok(Callback::Noop) => Ok(Pressed::toast("")),
     };

@@ -3,11 +3,6 @@
 //! (after a confirmation). Saving, removing, reloading and putting the folder back on failure
 //! are the knowledge service's; this file only talks to the admin.
 
-use std::collections::HashMap;
-use std::path::Path;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use teloxide::net::Download;
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
@@ -16,7 +11,7 @@ use super::admin::{change_failure, reload_summary};
 use super::callback::{Callback, RemoveStep};
 use super::reply::{EXPIRED, Reply, callback_chat, send, send_text};
 use super::{App, Pressed};
-use crate::knowledge::{self, ANNOUNCEMENTS_ID, MAX_FILE_BYTES, NameError};
+use crate::knowledge::{self, ANNOUNCEMENTS_ID, MAX_FILE_BYTES, NameError, UploadError};
 use crate::passages;
 use crate::render::escape_html;
 use crate::service::{ChangeError, Reload};
@@ -25,45 +20,12 @@ use crate::service::{ChangeError, Reload};
 /// file name says the rest.
 const MAX_LABEL_CHARS: usize = 30;
 /// Uploads awaiting 确认 kept at once; older ones expire.
-const MAX_PENDING_UPLOADS: usize = 8;
+pub const MAX_PENDING_UPLOADS: usize = 8;
 
 /// A validated upload awaiting the admin's 确认.
-struct Upload {
-    admin: u64,
+pub struct Upload {
     name: String,
     bytes: Vec<u8>,
-}
-
-/// Uploads awaiting 确认, by id; only the most recent few are kept.
-#[derive(Default)]
-pub struct Pending {
-    uploads: Mutex<HashMap<u64, Upload>>,
-    next: AtomicU64,
-}
-
-impl Pending {
-    fn insert(&self, upload: Upload) -> u64 {
-        let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
-        let mut uploads = self.uploads.lock().unwrap_or_else(|e| e.into_inner());
-        // Unconfirmed uploads hold their bytes: keep only the most recent few.
-        while uploads.len() >= MAX_PENDING_UPLOADS {
-            let Some(oldest) = uploads.keys().min().copied() else {
-                break;
-            };
-            uploads.remove(&oldest);
-        }
-        uploads.insert(id, upload);
-        id
-    }
-
-    /// Takes upload `id` if `admin` made it.
-    fn take(&self, id: u64, admin: u64) -> Option<Upload> {
-        let mut uploads = self.uploads.lock().unwrap_or_else(|e| e.into_inner());
-        match uploads.get(&id) {
-            Some(u) if u.admin == admin => uploads.remove(&id),
-            _ => None,
-        }
-    }
 }
 
 fn name_problem(e: &NameError) -> String {
@@ -127,11 +89,13 @@ pub async fn on_document(bot: Bot, msg: Message, app: std::sync::Arc<App>) -> an
             return Ok(());
         }
     };
-    let id = app.uploads.insert(Upload {
+    let id = app.uploads.insert(
         admin,
-        name: name.clone(),
-        bytes,
-    });
+        Upload {
+            name: name.clone(),
+            bytes,
+        },
+    );
     let keyboard = InlineKeyboardMarkup::new([[
         InlineKeyboardButton::callback("确认", Callback::Upload { id, save: true }.to_string()),
         InlineKeyboardButton::callback("取消", Callback::Upload { id, save: false }.to_string()),
@@ -171,7 +135,8 @@ async fn download(bot: &Bot, doc: &teloxide::types::Document, token: &str) -> Op
     }
 }
 
-/// Checks an upload off the async workers; returns what saving it would do, or the problem.
+/// Checks an upload off the async workers, as the folder would read it; returns what saving
+/// it would do, or the problem.
 async fn preview(
     app: &App,
     name: &str,
@@ -180,24 +145,24 @@ async fn preview(
     let manifest = app.kb.engine().manifest().clone();
     let name = name.to_owned();
     Ok(tokio::task::spawn_blocking(move || {
-        let path = Path::new(&name);
-        let parsed =
-            knowledge::decode(path, &bytes).and_then(|text| knowledge::parse_document(path, &text));
-        let doc = match parsed {
-            Ok(d) => d,
-            Err(e) => return Err(e.to_string()),
+        let file_of = |id: &str| {
+            manifest
+                .documents
+                .iter()
+                .find(|d| d.id == id)
+                .map(|d| d.file.clone())
         };
-        // Another file of the same id (renda-2024.txt beside renda-2024.md) would clash.
-        if let Some(other) = manifest
-            .documents
-            .iter()
-            .find(|d| d.id == doc.id && d.file != name)
-        {
-            return Err(format!(
-                "知识库里的 {} 已经用了这个名字，两个文件会被当成同一份报告。请改个文件名再上传，或上传同名文件来替换它。",
-                other.file
-            ));
-        }
+        let upload = match knowledge::read_upload(&name, &bytes, file_of) {
+            Ok(u) => u,
+            Err(UploadError::Clash(other)) => {
+                return Err(format!(
+                    "知识库里的 {other} 已经用了这个名字，两个文件会被当成同一份报告。请改个文件名再上传，或上传同名文件来替换它。"
+                ));
+            }
+            Err(UploadError::Name(e)) => return Err(name_problem(&e)),
+            Err(UploadError::Unreadable(e)) => return Err(e.to_string()),
+        };
+        let doc = upload.document;
         let passages = passages::from_document(&doc).len();
         let what = match manifest.documents.iter().find(|d| d.file == name) {
             Some(old) => format!(
