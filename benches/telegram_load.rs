@@ -10,7 +10,6 @@
 //! `LOAD_SUBSCRIBERS` (10000), `LOAD_RATE` (messages/s, 200).
 
 #[path = "../tests/it/fake_api.rs"]
-#[allow(dead_code)]
 mod fake_api;
 
 use std::collections::HashMap;
@@ -102,6 +101,10 @@ async fn main() {
         }
     }
     let api = FakeApi::start().await;
+    // Subscribers once wrote to the bot (Telegram refuses to message anyone else).
+    for chat in 0..subscribers {
+        api.add_private(1_000_000 + chat);
+    }
     let mut bot = Command::new(env!("CARGO_BIN_EXE_lianghui-bot"))
         .arg("serve")
         .env("TELOXIDE_TOKEN", TOKEN)
