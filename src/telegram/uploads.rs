@@ -164,12 +164,15 @@ async fn preview(
         };
         let doc = upload.document;
         let passages = passages::from_document(&doc).len();
+        let short = |t: &str| crate::text::shorten(t, MAX_LABEL_CHARS).into_owned();
         let what = match manifest.documents.iter().find(|d| d.file == name) {
             Some(old) => format!(
                 "将替换现有文档《{}》（{} 段 → {} 段）",
-                old.title, old.passages, passages
+                short(&old.title),
+                old.passages,
+                passages
             ),
-            None => format!("将新增文档《{}》（{} 段）", doc.title(), passages),
+            None => format!("将新增文档《{}》（{} 段）", short(doc.title()), passages),
         };
         Ok((what, bytes))
     })

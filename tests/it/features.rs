@@ -363,6 +363,54 @@ async fn admins_upload_and_remove_documents() {
     })
     .await;
     assert!(!k.path().join("notice.md").exists());
+
+    // A 5,000-character headline: the /remove button stays short.
+    let long = format!("+++\nheadline = \"{}\"\n+++\n\n正文。\n", "长".repeat(5000));
+    api.private_document(ADMIN, "long.md", long.as_bytes(), long.len());
+    api.wait_for("long preview", LONG, |_| {
+        api.sent_to(ADMIN)
+            .iter()
+            .filter(|t| t.contains("将新增文档"))
+            .count()
+            >= 2
+    })
+    .await;
+    press(&api, ADMIN, &button(&api, ADMIN, "确认")).await;
+    api.wait_for("long saved", LONG, |_| {
+        api.sent_to(ADMIN)
+            .iter()
+            .filter(|t| t.contains("知识库已重新加载"))
+            .count()
+            >= 3
+    })
+    .await;
+    api.private_text(ADMIN, "/remove");
+    let reqs = api
+        .wait_for("the second remove list", LONG, |_| {
+            api.sent_to(ADMIN)
+                .iter()
+                .filter(|t| t.contains("选择要删除的文档"))
+                .count()
+                >= 2
+        })
+        .await;
+    let list = reqs
+        .iter()
+        .rev()
+        .find(|r| r.text().contains("选择要删除的文档"))
+        .unwrap();
+    let keyboard = list.body["reply_markup"].to_string();
+    assert!(keyboard.len() < 2048, "a {}-byte keyboard", keyboard.len());
+
+    // Every press was answered at once, before the reload or removal it started.
+    let answers = api.callback_answers();
+    assert!(answers.len() >= 4, "{answers:?}");
+    for a in &answers {
+        assert!(
+            a.refused.is_none() && a.delay.is_some_and(|d| d < Duration::from_secs(2)),
+            "{a:?}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

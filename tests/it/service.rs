@@ -62,3 +62,41 @@ fn pages_follow_each_other_and_say_whether_more_exist() {
     let end = ask(engine, "项目建设", 99, 2).unwrap();
     assert!(end.answer.items.is_empty() && !end.more);
 }
+
+#[test]
+fn a_delivered_announcement_never_changes_what_the_reports_speak_for() {
+    let data = tempfile::tempdir().unwrap();
+    let store =
+        lianghui_bot::store::Store::open(&data.path().join(lianghui_bot::service::DATABASE_FILE))
+            .unwrap();
+    store.subscribe(1, 0).unwrap();
+    let id = store
+        .draft_announcement(
+            9,
+            9,
+            "2026年元旦假期1月1日至3日暂停办公，2026年1月4日恢复办公。",
+            0,
+        )
+        .unwrap();
+    store.confirm_announcement(id, 9, 0).unwrap();
+    store.finish_announcement(id, 1_767_000_000).unwrap();
+    drop(store);
+    let kb = crate::open_kb(&crate::knowledge(), data.path()).kb;
+    let engine = kb.engine();
+    assert_eq!(
+        engine.manifest().scope.years,
+        vec![2024],
+        "the reports' years only"
+    );
+    let page = kb.ask("2026年人才公寓有什么政策", 0, 3).unwrap();
+    assert_ne!(
+        page.answer.tier(),
+        lianghui_bot::grade::Match::Direct,
+        "a 2026 question is not answered directly by 2024 reports"
+    );
+    // Source lines keep the reports' year.
+    let page = kb.ask("人才公寓有什么政策", 0, 3).unwrap();
+    let source =
+        lianghui_bot::render::source_line(&page.answer.items[0].passage, &page.answer.scope);
+    assert!(source.ends_with("2024年5月31日"), "{source}");
+}
