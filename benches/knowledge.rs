@@ -9,8 +9,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use criterion::Criterion;
+use lianghui_bot::index::passages::from_document;
 use lianghui_bot::knowledge::read_document;
-use lianghui_bot::passages::from_document;
 
 /// `n` bytes (about) of a shape, as the file name it would be uploaded under and its bytes.
 type Shape = (&'static str, fn(usize) -> (String, Vec<u8>));

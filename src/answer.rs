@@ -7,8 +7,8 @@
 use std::ops::Range;
 
 use crate::grade::{Grade, Match, SmallTalk};
+use crate::index::passages::Passage;
 use crate::knowledge::Scope;
-use crate::passages::Passage;
 use crate::search::Hits;
 
 /// Characters of passage text an excerpt shows, about.

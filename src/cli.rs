@@ -154,7 +154,7 @@ fn chat_line(
 /// `index --check`: validates the knowledge folder; true when every file is usable.
 pub fn check(settings: &Settings, out: &mut dyn Write) -> Result<bool> {
     let (k, problems) = service::check(&settings.knowledge_dir)?;
-    let passages = crate::passages::from_documents(&k.documents).len();
+    let passages = crate::index::passages::from_documents(&k.documents).len();
     for p in &problems {
         eprintln!("{p}");
     }

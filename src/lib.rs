@@ -20,8 +20,6 @@ pub mod fsutil;
 pub mod time;
 pub mod text;
 pub mod knowledge;
-pub mod passages;
-pub mod tokenizer;
 pub mod index;
 pub mod search;
 pub mod grade;

@@ -13,8 +13,8 @@ use serde::Serialize;
 use crate::answer::{Answer, Excerpt, Item};
 use crate::grade::{Detail, Match, Reason, SmallTalk};
 use crate::index::Manifest;
+use crate::index::passages::{Passage, SECTION_SEP};
 use crate::knowledge::Scope;
-use crate::passages::{Passage, SECTION_SEP};
 use crate::search::QuestionError;
 
 /// Telegram's limit on one message, in characters (UTF-16 code units).

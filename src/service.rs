@@ -15,11 +15,11 @@ use std::time::{Duration, Instant};
 
 use crate::answer::Answer;
 use crate::config::Settings;
+use crate::index::tokenizer::Analyzer;
 use crate::index::{self, Changes, IndexError, Manifest};
 use crate::knowledge::{self, Document, FileChange, KnowledgeError, SourceError};
 use crate::search::{Engine, Question, QuestionError, Retrieve, SearchError, SharedEngine};
 use crate::store::{Store, StoreError};
-use crate::tokenizer::Analyzer;
 
 /// Name of the database file inside the data folder.
 pub const DATABASE_FILE: &str = "lianghui.sqlite";

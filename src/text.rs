@@ -105,14 +105,63 @@ fn is_invisible(c: char) -> bool {
     matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{202A}'..='\u{202E}')
 }
 
-/// The words of one synonym group as `synonyms.txt` and the `/synonym` command write it:
-/// separated by whitespace, commas, 、 or |, each normalised, Simplified and lower-cased; a `#`
-/// starts a comment.
-pub fn synonym_words(line: &str) -> Vec<String> {
-    let line = line.split('#').next().unwrap_or_default();
-    line.split(|c: char| c.is_whitespace() || matches!(c, ',' | '，' | '、' | '|'))
-        .map(|w| to_simplified(&normalize(w)).to_lowercase())
-        .filter(|w| !w.is_empty())
+/// A word's part of speech, as far as answering needs it (from jieba's tags).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pos {
+    /// A place name (`ns`).
+    Place,
+    /// A person's name (`nr…`).
+    Person,
+    /// Another noun (`n`, `nz`, …).
+    Noun,
+    /// A number or quantity (`m`).
+    Number,
+    /// Anything else.
+    Other,
+}
+
+impl Pos {
+    /// The part of speech of a jieba tag.
+    pub fn of_tag(tag: &str) -> Pos {
+        match tag {
+            "ns" => Pos::Place,
+            t if t.starts_with("nr") => Pos::Person,
+            t if t.starts_with('n') => Pos::Noun,
+            "m" => Pos::Number,
+            _ => Pos::Other,
+        }
+    }
+
+    /// A noun of any kind (a place and a person are nouns too).
+    pub fn is_noun(self) -> bool {
+        matches!(self, Pos::Place | Pos::Person | Pos::Noun)
+    }
+}
+
+/// A word of a text with its part of speech.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tagged {
+    pub word: String,
+    pub pos: Pos,
+}
+
+impl Tagged {
+    pub fn new(word: impl Into<String>, pos: Pos) -> Tagged {
+        Tagged {
+            word: word.into(),
+            pos,
+        }
+    }
+}
+
+/// The sentences of `text` that hold one of `ranges` (all of it when there is none).
+pub fn sentences_around(text: &str, ranges: &[std::ops::Range<usize>]) -> String {
+    if ranges.is_empty() {
+        return text.to_owned();
+    }
+    sentences(text)
+        .filter(|s| ranges.iter().any(|m| m.start < s.end && s.start < m.end))
+        .map(|s| &text[s])
         .collect()
 }
 

@@ -275,7 +275,7 @@ fn original_html(
     marks: &[std::ops::Range<usize>],
     scope: &crate::knowledge::Scope,
 ) -> String {
-    let neighbour = |label: &str, p: &crate::passages::Passage| {
+    let neighbour = |label: &str, p: &crate::index::passages::Passage| {
         // Cut before escaping, so no entity is cut in half.
         let text = crate::text::shorten(&p.text, NEIGHBOUR_CHARS);
         let section = if p.section.is_empty() {
@@ -459,7 +459,7 @@ pub async fn on_inline(bot: Bot, q: InlineQuery, app: Arc<App>) -> anyhow::Resul
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::passages::Passage;
+    use crate::index::passages::Passage;
 
     fn passage(section: &str, text: &str) -> Passage {
         Passage {

@@ -11,8 +11,8 @@ use super::admin::{change_failure, reload_summary};
 use super::callback::{Callback, RemoveStep};
 use super::reply::{EXPIRED, Reply, callback_chat, send, send_text};
 use super::{App, Pressed};
+use crate::index::passages;
 use crate::knowledge::{self, ANNOUNCEMENTS_ID, MAX_FILE_BYTES, NameError, UploadError};
-use crate::passages;
 use crate::render::escape_html;
 use crate::service::{ChangeError, Reload};
 

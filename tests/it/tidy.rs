@@ -195,7 +195,7 @@ fn only_knowledge_writes_the_knowledge_folder_and_only_index_the_index() {
     // through the leaf helpers of `fsutil` where they share them.
     assert_only_in(
         &writes,
-        &["knowledge/", "index.rs", "store/", "fsutil.rs"],
+        &["knowledge/", "index/", "store/", "fsutil.rs"],
         "files are written only by their owners",
     );
     assert_only_in(
@@ -204,12 +204,12 @@ fn only_knowledge_writes_the_knowledge_folder_and_only_index_the_index() {
             "fsutil::remove_leftovers",
             "fsutil::probe_writable",
         ],
-        &["knowledge/", "index.rs", "store/"],
+        &["knowledge/", "index/", "store/"],
         "only the owners of the folders use the write helpers",
     );
     assert_only_in(
         &["IndexWriter", "writer_with_num_threads", "Index::create"],
-        &["index.rs"],
+        &["index/"],
         "only `index` writes the index",
     );
 }

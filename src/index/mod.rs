@@ -18,9 +18,12 @@ use tantivy::schema::{
 };
 use tantivy::{Index, IndexWriter, TantivyDocument};
 
+pub mod passages;
+pub mod tokenizer;
+
 use crate::knowledge::{Knowledge, Scope};
-use crate::passages::{self, Passage};
-use crate::tokenizer::{Analyzer, TOKENIZER_NAME};
+use passages::Passage;
+use tokenizer::{Analyzer, TOKENIZER_NAME};
 
 /// Bumped whenever tokenisation or the schema changes, so old indexes are rebuilt.
 pub const ANALYSIS_VERSION: u32 = 2;
@@ -433,7 +436,7 @@ fn write_index(
 
 /// Word boundaries of a text (every word's start and end, byte offsets, ascending, each once)
 /// as LEB128 deltas.
-pub fn encode_bounds(words: &[crate::tokenizer::Term]) -> Vec<u8> {
+pub fn encode_bounds(words: &[crate::index::tokenizer::Term]) -> Vec<u8> {
     let mut offsets: Vec<usize> = words.iter().flat_map(|w| [w.start, w.end]).collect();
     offsets.sort_unstable();
     offsets.dedup();
@@ -579,7 +582,7 @@ fn prune(root: &Path, keep: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tokenizer::Term;
+    use crate::index::tokenizer::Term;
 
     #[test]
     fn word_bounds_round_trip() {

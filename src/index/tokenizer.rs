@@ -16,7 +16,7 @@ use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
 use crate::knowledge::SourceError;
 use crate::knowledge::synonyms::{self, Synonyms};
-use crate::text;
+use crate::text::{self, Pos, Tagged};
 
 /// Name under which the tokenizer is registered with tantivy.
 pub const TOKENIZER_NAME: &str = "lianghui_jieba";
@@ -206,26 +206,16 @@ impl Analyzer {
         self.terms(text, false)
     }
 
-    /// Words of text as written with their part-of-speech tags (jieba's: `ns` a place, `nr` a
-    /// person, `m` a number, …); offsets point into `input`.
-    pub fn tagged(&self, input: &str) -> Vec<(Term, String)> {
+    /// Words of text as written with their parts of speech (from jieba's tags: `ns` a place,
+    /// `nr` a person, `m` a number, …), folded as [`text::fold_for_match`] folds them.
+    pub fn tagged(&self, input: &str) -> Vec<Tagged> {
         let folded = text::fold_for_match(input);
-        let mut offsets: Vec<usize> = input.char_indices().map(|(i, _)| i).collect();
-        offsets.push(input.len());
-        let at = |char_index: usize| offsets[char_index.min(offsets.len() - 1)];
-        let mut out = Vec::new();
-        for tag in self.jieba.tag(&folded, true) {
-            let (start, end) = (at(tag.start), at(tag.end));
-            if tag.word.chars().any(char::is_alphanumeric) {
-                let term = Term {
-                    text: tag.word.to_owned(),
-                    start,
-                    end,
-                };
-                out.push((term, tag.tag.to_owned()));
-            }
-        }
-        out
+        self.jieba
+            .tag(&folded, true)
+            .into_iter()
+            .filter(|tag| tag.word.chars().any(char::is_alphanumeric))
+            .map(|tag| Tagged::new(tag.word, Pos::of_tag(tag.tag)))
+            .collect()
     }
 
     /// Precise-mode tokens of folded text. HMM keeps numbers such as 6.5% whole, but also glues

@@ -1,0 +1,318 @@
+//! What a question asks for beyond its topic: the kind of detail (an amount, a count, a time,
+//! a place, a person) by its cue words, the places it names that are not the knowledge
+//! base's own, the years it names; and whether a passage's words hold a detail of that kind.
+//! Pure functions over folded text and tagged words.
+
+use serde::Serialize;
+
+use crate::knowledge::Scope;
+use crate::text::{Pos, Tagged};
+
+/// A kind of detail a question asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Detail {
+    /// 多少钱, 收费, 租金: an amount of money.
+    Amount,
+    /// 多少, 几个: a number.
+    Count,
+    /// 什么时候, 几号: a date or time.
+    Time,
+    /// 在哪, 哪条路: a place.
+    Place,
+    /// 谁, 叫啥名字: a person.
+    Person,
+}
+
+/// What a question asks about beyond its topic.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Asked {
+    pub detail: Option<Detail>,
+    /// Places named in the question that are not the knowledge base's own area.
+    pub places: Vec<String>,
+    /// Years named in the question ("2023年").
+    pub years: Vec<i32>,
+}
+
+/// Cue words of each kind of detail, checked in this order (an amount before a count).
+const CUES: &[(Detail, &[&str])] = &[
+    (
+        Detail::Amount,
+        &[
+            "多少钱",
+            "几块钱",
+            "多少元",
+            "价格",
+            "价钱",
+            "收费",
+            "费用",
+            "租金",
+            "房租",
+            "门票",
+            "票价",
+            "电费",
+            "水费",
+            "气费",
+            "多钱",
+            "贵不贵",
+            "补多少",
+            "赔多少",
+            "补偿多少",
+            "赔偿多少",
+            "发多少",
+            "给多少",
+            "贷多少",
+        ],
+    ),
+    (
+        Detail::Time,
+        &[
+            "什么时候",
+            "啥时候",
+            "啥时",
+            "几时",
+            "何时",
+            "哪天",
+            "几号",
+            "几月",
+            "哪年",
+            "多会儿",
+            "什么时间",
+            "啥时间",
+            "多久",
+            "多长时间",
+            "几天",
+            "日期",
+        ],
+    ),
+    (
+        Detail::Place,
+        &[
+            "哪里",
+            "哪儿",
+            "在哪",
+            "去哪",
+            "哪条路",
+            "哪个地方",
+            "什么地方",
+            "啥地方",
+            "地址",
+            "哪条街",
+        ],
+    ),
+    (
+        Detail::Person,
+        &["谁", "叫啥", "叫什么", "名字", "哪位", "姓什么", "姓啥"],
+    ),
+    (
+        Detail::Count,
+        &[
+            "多少",
+            "几个",
+            "几家",
+            "几所",
+            "几套",
+            "几件",
+            "几项",
+            "几名",
+            "几条",
+            "几座",
+            "几批",
+            "几次",
+            "多大",
+            "多高",
+            "多长",
+            "百分之几",
+            "几成",
+            "几",
+        ],
+    ),
+];
+
+/// Words that name a place but mean the asker's own surroundings, not another area.
+const LOCAL_WORDS: &[&str] = &[
+    "全区",
+    "区里",
+    "本区",
+    "我区",
+    "咱区",
+    "城里",
+    "市里",
+    "村里",
+    "乡下",
+    "农村",
+    "城市",
+    "城区",
+    "市区",
+    "郊区",
+    "县城",
+    "本地",
+    "当地",
+    "附近",
+    "周边",
+    "社区",
+    "小区",
+    "这里",
+    "那里",
+    "家门口",
+    "中心城区",
+];
+
+/// The detail a question asks for, by its cue words (`folded`: the question as
+/// [`crate::text::fold_for_match`] folds it).
+pub fn detail_asked(folded: &str) -> Option<Detail> {
+    let q = folded;
+    CUES.iter()
+        .find(|(_, cues)| cues.iter().any(|c| q.contains(c)))
+        .map(|(d, _)| *d)
+}
+
+/// What a question asks about: the detail, other places (from its tagged words), years.
+/// `folded` is the question as [`crate::text::fold_for_match`] folds it.
+pub fn asked(folded: &str, tagged: &[Tagged], scope: &Scope) -> Asked {
+    let mut places: Vec<String> = Vec::new();
+    for Tagged { word, pos } in tagged {
+        let is_place = *pos == Pos::Place || names_an_area(word) || word == "全国";
+        let own = scope
+            .area
+            .iter()
+            .any(|a| a == word || word.starts_with(a.as_str()));
+        if is_place && !own && !LOCAL_WORDS.contains(&word.as_str()) && !places.contains(word) {
+            places.push(word.clone());
+        }
+    }
+    Asked {
+        detail: detail_asked(folded),
+        places,
+        years: years_in(folded),
+    }
+}
+
+/// A word naming an administrative area: two or three Chinese characters and 省/市/区/县.
+pub fn names_an_area(word: &str) -> bool {
+    let chars: Vec<char> = word.chars().collect();
+    (3..=4).contains(&chars.len())
+        && matches!(chars[chars.len() - 1], '省' | '市' | '区' | '县')
+        && chars[..chars.len() - 1]
+            .iter()
+            .all(|c| crate::text::is_cjk(*c))
+        && !matches!(
+            chars[0],
+            '全' | '本'
+                | '我'
+                | '咱'
+                | '该'
+                | '各'
+                | '城'
+                | '市'
+                | '郊'
+                | '老'
+                | '新'
+                | '小'
+                | '园'
+                | '社'
+                | '景'
+                | '片'
+                | '辖'
+                | '管'
+        )
+}
+
+/// Four-digit years followed by 年 ("2023年").
+fn years_in(text: &str) -> Vec<i32> {
+    let bytes = text.as_bytes();
+    let mut years = Vec::new();
+    for (i, _) in text.match_indices('年') {
+        let digits = i >= 4 && bytes[i - 4..i].iter().all(u8::is_ascii_digit);
+        let alone = i < 5 || !bytes[i - 5].is_ascii_digit();
+        if digits
+            && alone
+            && let Ok(y) = text[i - 4..i].parse::<i32>()
+            && !years.contains(&y)
+        {
+            years.push(y);
+        }
+    }
+    years
+}
+
+/// Whether `window` (the sentences around the matched words, folded) holds the detail.
+/// `tagged` are the window's tagged words, needed for places and persons; words in `known`
+/// (the folded question, the area's own names) do not count as the detail.
+pub fn holds_detail(detail: Detail, window: &str, tagged: &[Tagged], known: &str) -> bool {
+    match detail {
+        Detail::Amount => numbers(window).any(|(_, unit)| {
+            ["元", "万元", "亿元", "块"]
+                .iter()
+                .any(|u| unit.starts_with(u))
+        }),
+        Detail::Count => {
+            numbers(window).any(|(_, unit)| !unit.starts_with(['年', '月', '日', '号']))
+        }
+        Detail::Time => {
+            numbers(window).any(|(_, unit)| unit.starts_with(['年', '月', '日', '号']))
+                || [
+                    "年底",
+                    "年内",
+                    "年初",
+                    "上半年",
+                    "下半年",
+                    "月底",
+                    "季度",
+                    "春节",
+                    "开学",
+                ]
+                .iter()
+                .any(|w| window.contains(w))
+        }
+        Detail::Place => tagged.iter().any(|Tagged { word: w, pos }| {
+            // A named place of three characters or more, or a venue or road. A country, province
+            // or city (中华人民共和国, 河南, 安阳市) says where something belongs, not where it is.
+            let region = names_an_area(w) || w.ends_with('国') || w.chars().count() < 3;
+            let placeish = (*pos == Pos::Place && !region)
+                || [
+                    "路", "街", "大道", "广场", "村", "镇", "乡", "社区", "小区", "公园", "宾馆",
+                    "大厦",
+                ]
+                .iter()
+                .any(|s| w.ends_with(s) && w.chars().count() >= 3);
+            placeish && !known.contains(w.as_str())
+        }),
+        Detail::Person => tagged.iter().any(|Tagged { word: w, pos }| {
+            *pos == Pos::Person && w.chars().count() >= 2 && !known.contains(w.as_str())
+        }),
+    }
+}
+
+/// Numbers in folded text (Arabic, or Chinese numerals followed by a measure word), each with
+/// the text right after it (its unit).
+fn numbers(text: &str) -> impl Iterator<Item = (&str, &str)> {
+    const CHINESE: &str = "零一二三四五六七八九十百千万亿两";
+    const MEASURES: &str = "个家所套件项名人条座批次处栋间台辆亩万亿%";
+    let mut out = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let arabic = c.is_ascii_digit();
+        if !arabic && !CHINESE.contains(c) {
+            continue;
+        }
+        let mut end = i + c.len_utf8();
+        while let Some(&(j, d)) = chars.peek() {
+            let more = if arabic {
+                d.is_ascii_digit() || d == '.'
+            } else {
+                CHINESE.contains(d)
+            };
+            if !more {
+                break;
+            }
+            end = j + d.len_utf8();
+            chars.next();
+        }
+        let rest = &text[end..];
+        if arabic || rest.chars().next().is_some_and(|u| MEASURES.contains(u)) {
+            out.push((&text[i..end], rest));
+        }
+    }
+    out.into_iter()
+}

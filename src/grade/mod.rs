@@ -1,0 +1,345 @@
+//! How well the reports answer a question: `direct`, `related` or `none`, and why.
+//!
+//! A binary answer-or-refuse threshold cannot tell "said in other words" from "not said", so
+//! the best passage is graded instead. It is `none` when nothing of substance matched;
+//! `direct` when it covers the question well, speaks for the place and year asked about, and
+//! holds the kind of detail asked for (an amount, a count, a time, a place, a person) near the
+//! matched words; `related` otherwise, with the reasons, so the reply can say what the reports
+//! do not. Everything here works on plain data the search hands over — the question as
+//! analysed ([`Asking`]), the passages it shows with their marks and scores ([`Shown`]) and the
+//! scope — and imports neither tantivy nor the search: a new rule is one function here and
+//! one line of wording. What is asked is read in [`asked`]; small talk in [`small_talk`].
+
+pub mod asked;
+pub mod small_talk;
+
+use std::fmt;
+use std::ops::Range;
+
+use serde::Serialize;
+
+use crate::knowledge::Scope;
+use crate::text::{Tagged, fold_for_match};
+
+pub use asked::{Asked, Detail, asked, detail_asked, holds_detail};
+pub use small_talk::{SmallTalk, small_talk};
+
+/// How well the reports answer a question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Match {
+    /// The reports answer it.
+    Direct,
+    /// The reports touch on it but may not answer it.
+    Related,
+    /// Nothing relevant.
+    None,
+}
+
+impl fmt::Display for Match {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Match::Direct => "direct",
+            Match::Related => "related",
+            Match::None => "none",
+        })
+    }
+}
+
+/// Why an answer is `related` rather than `direct`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "reason", content = "value")]
+pub enum Reason {
+    /// The question names a place the reports do not speak for.
+    OtherPlace(String),
+    /// The question names a year the reports are not about.
+    OtherYear(i32),
+    /// The question asks for a detail the best passage does not give near the matched words.
+    MissingDetail(Detail),
+    /// The best passage covers only part of the question.
+    Partial,
+    /// Several passages answer about equally well; none is clearly the answer.
+    Unclear,
+}
+
+/// The grade of a search's best passage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grade {
+    pub tier: Match,
+    /// Why it is not `direct` (empty when it is).
+    pub reasons: Vec<Reason>,
+}
+
+impl Grade {
+    pub fn none() -> Grade {
+        Grade {
+            tier: Match::None,
+            reasons: Vec::new(),
+        }
+    }
+}
+
+/// Coverage the best passage needs for a `direct` answer.
+pub const DIRECT_COVERAGE: f32 = 0.6;
+
+/// What the search found out about its best passage, for [`decide`].
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    /// Share of the question's weighted words the passage holds.
+    pub coverage: f32,
+    /// Whether a word of substance (not only the area, not only single characters or very
+    /// common words) matched.
+    pub substantive: bool,
+    /// Places asked about that the passage (with its title and section) does not name.
+    pub places_missing: Vec<String>,
+    /// Whether the detail asked for (if any) is near the matched words.
+    pub detail_found: bool,
+    /// Whether the best passage is clearly better than the next.
+    pub clear: bool,
+    /// Whether a topic word of the question stands in the passage as a word of its own.
+    pub whole: bool,
+}
+
+/// The grade from what is asked, what the knowledge base covers and what the best passage holds.
+pub fn decide(asked: &Asked, scope: &Scope, e: &Evidence) -> Grade {
+    if !e.substantive {
+        return Grade::none();
+    }
+    let mut reasons = Vec::new();
+    for place in &e.places_missing {
+        reasons.push(Reason::OtherPlace(place.clone()));
+    }
+    for year in &asked.years {
+        if !scope.years.is_empty() && !scope.years.contains(year) {
+            reasons.push(Reason::OtherYear(*year));
+        }
+    }
+    if let Some(d) = asked.detail.filter(|_| !e.detail_found) {
+        reasons.push(Reason::MissingDetail(d));
+    }
+    if e.coverage < DIRECT_COVERAGE || !e.whole {
+        reasons.push(Reason::Partial);
+    }
+    if !e.clear {
+        reasons.push(Reason::Unclear);
+    }
+    Grade {
+        tier: if reasons.is_empty() {
+            Match::Direct
+        } else {
+            Match::Related
+        },
+        reasons,
+    }
+}
+
+/// Below this coverage the best passage says nothing useful: the answer is `none`.
+pub const MIN_COVERAGE: f32 = 0.2;
+/// How much better than the next passage the best one must score to be a direct answer.
+const CLEAR_MARGIN: f32 = 0.05;
+/// Leading candidates looked at for the detail a question asks for.
+pub const DETAIL_CANDIDATES: usize = 5;
+/// Share of the best coverage a candidate needs to go first for holding the detail asked for.
+const DETAIL_COVERAGE: f32 = 0.75;
+
+/// Whether the best candidate is worth grading at all: it covers enough of the question and a
+/// word of substance matched; otherwise the answer is `none`.
+pub fn worth_grading(coverage: f32, substantive: bool) -> bool {
+    coverage >= MIN_COVERAGE && substantive
+}
+
+/// What grading needs of the question, analysed once by the search.
+#[derive(Debug, Clone)]
+pub struct Asking<'a> {
+    /// The question, folded ([`fold_for_match`]).
+    pub folded: &'a str,
+    pub asked: &'a Asked,
+    /// The question's topic words, each with its synonyms: a direct answer names one of them
+    /// as a word of its own.
+    pub topics: Vec<(&'a str, &'a [String])>,
+    /// The names of the knowledge base's own area: never the detail asked for.
+    pub area: &'a [String],
+}
+
+/// A passage as the search shows it, for grading.
+#[derive(Debug, Clone)]
+pub struct Shown<'a> {
+    pub text: &'a str,
+    /// Its document title and section path.
+    pub heading: &'a str,
+    /// Whole-word marks of the question's words (byte ranges of `text`).
+    pub marks: &'a [Range<usize>],
+    /// Where the question's words or their parts occur at all.
+    pub anchors: &'a [Range<usize>],
+    pub coverage: f32,
+    pub score: f32,
+    /// The sentences around the anchors, folded: where a detail would be.
+    pub window: &'a str,
+    /// The window's tagged words (filled when the detail asked for is a place or a person).
+    pub window_tags: &'a [Tagged],
+}
+
+/// Whether `c` gives the detail `q` asks for near its matched words (true when none is asked).
+pub fn gives_detail(q: &Asking, c: &Shown) -> bool {
+    let Some(d) = q.asked.detail else {
+        return true;
+    };
+    let known = format!("{} {}", q.folded, q.area.join(" "));
+    holds_detail(d, c.window, c.window_tags, &known)
+}
+
+/// When the question asks for a detail (a number, a date, a place …), the first of the
+/// leading candidates that gives it near the matched words, provided it covers the question
+/// nearly as well as the best: "when was it held" is answered by the passage with the date.
+/// `candidates` are in rank order; None when the order should stay.
+pub fn prefer_detail(q: &Asking, candidates: &[Shown]) -> Option<usize> {
+    q.asked.detail?;
+    let best = candidates.first()?.coverage;
+    candidates
+        .iter()
+        .take(DETAIL_CANDIDATES)
+        .position(|c| c.coverage >= best * DETAIL_COVERAGE && gives_detail(q, c))
+        .filter(|&i| i > 0)
+}
+
+/// The grade of the best passage `best`, the next one scoring `next_score`.
+pub fn grade(q: &Asking, best: &Shown, next_score: Option<f32>, scope: &Scope) -> Grade {
+    let folded = fold_for_match(best.text);
+    let heading = fold_for_match(best.heading);
+    // A direct answer names what was asked as a word of its own: a question word found only
+    // inside another word (大事 inside 重大事故) is a coincidence of characters.
+    let whole = best.marks.iter().any(|m| {
+        let t = fold_for_match(&best.text[m.clone()]);
+        q.topics
+            .iter()
+            .any(|(w, synonyms)| *w == t || synonyms.contains(&t))
+    });
+    // A clear winner: the next passage is not about as good.
+    let clear = next_score.is_none_or(|second| best.score - second >= CLEAR_MARGIN);
+    let places_missing = q
+        .asked
+        .places
+        .iter()
+        .filter(|p| !folded.contains(p.as_str()) && !heading.contains(p.as_str()))
+        .cloned()
+        .collect();
+    let evidence = Evidence {
+        coverage: best.coverage,
+        substantive: true,
+        clear,
+        whole,
+        places_missing,
+        detail_found: gives_detail(q, best),
+    };
+    decide(q.asked, scope, &evidence)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope() -> Scope {
+        Scope {
+            area: vec!["北关区".into(), "北关".into()],
+            years: vec![2024],
+        }
+    }
+
+    #[test]
+    fn details_asked_are_read_from_cue_words() {
+        let cases = [
+            ("人才公寓一个月租金多少", Some(Detail::Amount)),
+            ("曙光北校啥时候开始招生", Some(Detail::Time)),
+            ("医院建在哪条路上", Some(Detail::Place)),
+            ("人大常委会主任是谁", Some(Detail::Person)),
+            ("今年上多少大项目", Some(Detail::Count)),
+            ("人才公寓有什么政策", None),
+        ];
+        for (q, want) in cases {
+            assert_eq!(detail_asked(&fold_for_match(q)), want, "{q}");
+        }
+    }
+
+    #[test]
+    fn details_are_found_only_where_they_are() {
+        let q = "";
+        assert!(holds_detail(Detail::Count, "新建人才公寓450套", &[], q));
+        assert!(holds_detail(Detail::Count, "经济增长6.5%", &[], q));
+        assert!(holds_detail(Detail::Count, "建设三个一批项目", &[], q));
+        assert!(!holds_detail(Detail::Amount, "新建人才公寓450套", &[], q));
+        assert!(holds_detail(Detail::Amount, "补贴每平方米200元", &[], q));
+        assert!(holds_detail(Detail::Time, "5月31日至6月1日召开", &[], q));
+        assert!(!holds_detail(Detail::Time, "加快推进医院项目建设", &[], q));
+        assert!(!holds_detail(Detail::Count, "2024年重点工作", &[], q));
+        let tagged = [Tagged::new("周俊英", crate::text::Pos::Person)];
+        assert!(holds_detail(Detail::Person, "记者周俊英", &tagged, q));
+        assert!(!holds_detail(
+            Detail::Person,
+            "记者周俊英",
+            &tagged,
+            "周俊英是谁"
+        ));
+    }
+
+    #[test]
+    fn other_places_and_years_come_from_the_scope() {
+        let tag = |w: &str, t: &str| Tagged::new(w, crate::text::Pos::of_tag(t));
+        let a = asked(
+            &fold_for_match("文峰区今年的重点项目有哪些"),
+            &[tag("文峰区", "ns"), tag("重点项目", "n")],
+            &scope(),
+        );
+        assert_eq!(a.places, vec!["文峰区".to_string()]);
+        let a = asked(
+            &fold_for_match("北关区2023年GDP"),
+            &[tag("北关区", "ns"), tag("gdp", "eng")],
+            &scope(),
+        );
+        assert!(a.places.is_empty(), "{a:?}");
+        assert_eq!(a.years, vec![2023]);
+        let a = asked("全区经济增长", &[tag("全区", "n")], &scope());
+        assert!(a.places.is_empty());
+        let e = Evidence {
+            coverage: 0.9,
+            substantive: true,
+            places_missing: vec![],
+            detail_found: true,
+            clear: true,
+            whole: true,
+        };
+        let g = decide(&a, &scope(), &e);
+        assert_eq!(g.tier, Match::Direct);
+        let g = decide(
+            &asked(&fold_for_match("2023年GDP"), &[], &scope()),
+            &scope(),
+            &e,
+        );
+        assert_eq!(
+            (g.tier, g.reasons),
+            (Match::Related, vec![Reason::OtherYear(2023)])
+        );
+        let weak = Evidence {
+            substantive: false,
+            ..e
+        };
+        assert_eq!(decide(&Asked::default(), &scope(), &weak).tier, Match::None);
+    }
+
+    #[test]
+    fn small_talk_is_recognised_only_when_it_is_all_there_is() {
+        let cases = [
+            ("你好", Some(SmallTalk::Greeting)),
+            ("您好！", Some(SmallTalk::Greeting)),
+            ("谢谢啊", Some(SmallTalk::Thanks)),
+            ("你是谁 是机器人吗", Some(SmallTalk::WhoAreYou)),
+            ("再见", Some(SmallTalk::Goodbye)),
+            ("Hello", Some(SmallTalk::Greeting)),
+            ("你好，人才公寓有什么政策", None),
+            ("谢谢，那托育呢", None),
+            ("", None),
+        ];
+        for (q, want) in cases {
+            assert_eq!(small_talk(q), want, "{q}");
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! Re-ranking the candidates by coverage: the share of the question's meaning, weighted by
+//! how specific each word is, that a passage holds. Read from the postings of the few
+//! candidates (each term once), never from stored documents.
+
+use std::collections::HashMap;
+
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocAddress, DocSet, Searcher, Term};
+
+use super::query::Weighted;
+use super::{Engine, SearchError};
+
+/// Inverse document frequency a matched word needs to count as substance (the area's name or
+/// a word in most passages is not).
+const MIN_SUBSTANCE_IDF: f32 = 0.4;
+
+/// A candidate passage before it is loaded.
+pub(super) struct Candidate {
+    pub(super) addr: DocAddress,
+    pub(super) coverage: f32,
+    pub(super) score: f32,
+    /// Whether a word of substance matched.
+    pub(super) substantive: bool,
+}
+
+impl Engine {
+    /// Coverage and score of every candidate, best first; read from the postings, so no stored
+    /// document is loaded.
+    pub(super) fn rerank(
+        &self,
+        searcher: &Searcher,
+        words: &[Weighted],
+        found: Vec<(f32, DocAddress)>,
+    ) -> Result<Vec<Candidate>, SearchError> {
+        let Some(max_bm25) = found.first().map(|(s, _)| *s) else {
+            return Ok(Vec::new());
+        };
+        let addrs: Vec<DocAddress> = found.iter().map(|(_, a)| *a).collect();
+        let mut presence = Presence::new(searcher, &addrs);
+        let total: f32 = words.iter().map(|w| w.weight).sum();
+        let mut out = Vec::with_capacity(found.len());
+        for (i, (bm25, addr)) in found.into_iter().enumerate() {
+            let mut covered = 0.0;
+            let mut substantive = false;
+            for w in words {
+                let credit = self.credit(&mut presence, i, w)?;
+                covered += credit * w.weight;
+                substantive |= credit >= 0.5 && w.idf >= MIN_SUBSTANCE_IDF && w.topic;
+            }
+            let coverage = if total > 0.0 { covered / total } else { 0.0 };
+            out.push(Candidate {
+                addr,
+                coverage,
+                score: coverage + 0.25 * (bm25 / max_bm25.max(f32::EPSILON)),
+                substantive,
+            });
+        }
+        out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.addr.cmp(&b.addr)));
+        Ok(out)
+    }
+
+    /// How much of `w` candidate `i` holds (0..=1).
+    fn credit(&self, p: &mut Presence, i: usize, w: &Weighted) -> Result<f32, SearchError> {
+        let (text, context) = (self.fields.text, self.fields.context);
+        if p.has(text, &w.word.text, i)? {
+            return Ok(1.0);
+        }
+        for s in &w.word.synonyms {
+            if p.has(text, s, i)? {
+                return Ok(0.8);
+            }
+        }
+        let share = |found: usize, all: usize| found as f32 / all.max(1) as f32;
+        let mut parts = 0;
+        for part in &w.word.parts {
+            parts += usize::from(p.has(text, part, i)?);
+        }
+        if parts > 0 {
+            // All parts present is nearly the word; some parts is a weaker hint.
+            let s = share(parts, w.word.parts.len());
+            return Ok(if s >= 1.0 { 0.9 } else { 0.4 * s });
+        }
+        if p.has(context, &w.word.text, i)? {
+            return Ok(0.5);
+        }
+        for s in &w.word.synonyms {
+            if p.has(context, s, i)? {
+                return Ok(0.5);
+            }
+        }
+        let mut chars = 0;
+        for c in &w.chars {
+            chars += usize::from(p.has(text, c, i)?);
+        }
+        Ok(0.3 * share(chars, w.chars.len()))
+    }
+}
+
+/// Which candidates hold which terms, read from the postings of each segment, each term once.
+struct Presence<'a> {
+    searcher: &'a Searcher,
+    addrs: &'a [DocAddress],
+    known: HashMap<(Field, String), Vec<bool>>,
+}
+
+impl<'a> Presence<'a> {
+    fn new(searcher: &'a Searcher, addrs: &'a [DocAddress]) -> Self {
+        Presence {
+            searcher,
+            addrs,
+            known: HashMap::new(),
+        }
+    }
+
+    /// Whether candidate `i` holds `text` in `field`.
+    fn has(&mut self, field: Field, text: &str, i: usize) -> Result<bool, SearchError> {
+        let key = (field, text.to_owned());
+        if let Some(v) = self.known.get(&key) {
+            return Ok(v[i]);
+        }
+        let term = Term::from_field_text(field, text);
+        let mut found = vec![false; self.addrs.len()];
+        // Postings are read forward only: visit each segment's candidates in doc order.
+        let mut order: Vec<usize> = (0..self.addrs.len()).collect();
+        order.sort_by_key(|&k| self.addrs[k]);
+        let mut segment = None;
+        let mut postings = None;
+        for k in order {
+            let addr = self.addrs[k];
+            if segment != Some(addr.segment_ord) {
+                segment = Some(addr.segment_ord);
+                let reader = self.searcher.segment_reader(addr.segment_ord);
+                postings = reader
+                    .inverted_index(field)?
+                    .read_postings(&term, IndexRecordOption::Basic)?;
+            }
+            if let Some(p) = postings.as_mut()
+                && p.doc() <= addr.doc_id
+            {
+                found[k] = p.seek(addr.doc_id) == addr.doc_id;
+            }
+        }
+        let answer = found[i];
+        self.known.insert(key, found);
+        Ok(answer)
+    }
+}
