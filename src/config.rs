@@ -95,6 +95,16 @@ impl Secret {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// `text` with the value replaced by `***`, for what is shown to people (an error that
+    /// may carry a request URL); logs are redacted once, where they are written.
+    pub fn redact(&self, text: &str) -> String {
+        if self.0.is_empty() {
+            text.to_owned()
+        } else {
+            text.replace(&self.0, "***")
+        }
+    }
 }
 
 impl fmt::Debug for Secret {
@@ -119,5 +129,6 @@ mod tests {
         assert_eq!(parse_ids("1,abc"), Err(BadId("abc".into())));
         let s = Secret::new("123:SECRET");
         assert_eq!(format!("{s} {s:?}"), "*** Secret(***)");
+        assert_eq!(s.redact("GET /bot123:SECRET/GetMe"), "GET /bot***/GetMe");
     }
 }

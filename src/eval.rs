@@ -5,16 +5,16 @@
 //! removal); an empty gold means the reports do not answer the question. Questions of kind
 //! `ood` or `offtopic` have nothing to do with the reports and must be answered `none`; other
 //! unanswerable ones (kind `related`) touch a topic of the reports and should not be answered
-//! `direct`. Every question goes through the one answer path ([`crate::service::ask`]), small
+//! `direct`. Every question goes through the one answer step ([`crate::answer::respond_on`]), small
 //! talk included. Used by `lianghui-bot eval` and by the tests.
 
 use std::fmt;
 use std::path::Path;
 
+use crate::answer::{self, Ask, QuestionLog};
 use crate::grade::Match;
 use crate::knowledge::SourceError;
 use crate::search::Retrieve;
-use crate::service;
 use crate::text;
 
 /// One question of an evaluation set.
@@ -227,22 +227,19 @@ impl fmt::Display for Report {
 pub fn run(engine: &dyn Retrieve, cases: &[Case], k: usize) -> (Report, Vec<Outcome>) {
     let mut outcomes = Vec::with_capacity(cases.len());
     for case in cases {
-        let page = service::ask(engine, &case.question, 0, k).ok();
-        let coverage = page.as_ref().map_or(0.0, |p| p.answer.coverage);
-        let (rank, tier, reasons) = match page {
-            Some(p) => {
-                let rank = p.answer.items.iter().position(|item| {
+        let ask = Ask::first(k).without_suggestions();
+        let reply = answer::respond_on(engine, None, &case.question, ask, &QuestionLog::off());
+        let answer = reply.answer();
+        let coverage = answer.map_or(0.0, |a| a.coverage);
+        let (rank, tier, reasons) = match answer {
+            Some(a) => {
+                let rank = a.items.iter().position(|item| {
                     let t = text::normalize(&item.passage.text);
                     case.gold.iter().any(|g| t.contains(g.as_str()))
                 });
-                let reasons: Vec<String> = p
-                    .answer
-                    .grade
-                    .reasons
-                    .iter()
-                    .map(|r| format!("{r:?}"))
-                    .collect();
-                (rank.map(|r| r + 1), p.answer.tier(), reasons.join(","))
+                let reasons: Vec<String> =
+                    a.grade.reasons.iter().map(|r| format!("{r:?}")).collect();
+                (rank.map(|r| r + 1), a.tier(), reasons.join(","))
             }
             None => (None, Match::None, String::new()),
         };

@@ -24,7 +24,6 @@ pub mod index;
 pub mod search;
 pub mod grade;
 pub mod answer;
-pub mod render;
 pub mod service;
 pub mod eval;
 pub mod store;

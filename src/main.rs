@@ -124,13 +124,20 @@ struct ServeArgs {
 }
 
 fn main() -> ExitCode {
-    // Our own log at info, everyone else's at warn; teloxide's debug output would show request
-    // URLs, which contain the token. Logs go to standard error.
-    env_logger::Builder::from_env(
-        env_logger::Env::default().default_filter_or("warn,lianghui_bot=info"),
-    )
-    .init();
     let cli = Cli::parse();
+    // The secrets no log line may show: teloxide's errors and debug output carry request URLs,
+    // which contain the token.
+    let secrets: Vec<String> = match &cli.command {
+        Command::Serve(args) => [args.token.as_deref(), args.webhook_secret.as_deref()]
+            .into_iter()
+            .flatten()
+            .map(str::trim)
+            .filter(|s| s.len() >= 8)
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    };
+    init_logging(secrets);
     match run(cli) {
         Ok(code) => code,
         Err(e) if e.chain().any(is_broken_pipe) => ExitCode::SUCCESS,
@@ -139,6 +146,30 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Logs to standard error through `env_logger` (`RUST_LOG`; our own log at info, everyone
+/// else's at warn), every line with `secrets` replaced by `***`, so that no code path can log
+/// the token, whatever error text it passes on.
+fn init_logging(secrets: Vec<String>) {
+    use std::io::Write;
+    env_logger::Builder::from_env(
+        env_logger::Env::default().default_filter_or("warn,lianghui_bot=info"),
+    )
+    .format(move |buf, record| {
+        let mut line = record.args().to_string();
+        for secret in &secrets {
+            line = line.replace(secret.as_str(), "***");
+        }
+        writeln!(
+            buf,
+            "[{} {:<5} {}] {line}",
+            buf.timestamp_seconds(),
+            record.level(),
+            record.module_path().unwrap_or_default()
+        )
+    })
+    .init();
 }
 
 /// Whether output stopped because the reader went away (`| head -1`).

@@ -5,20 +5,19 @@
 //! announcements document made from the store, so the command line and the bot build, and then
 //! reuse, the very same index on the same data folder. Reloads and changes to the folder are
 //! strict and transactional: on any error the old engine keeps serving, a changed file is put
-//! back exactly as it was, and the error names file and line. [`ask`] is the one answer path:
-//! raw text in, a page of results (or a typed error) out. Wording for people lives in the front
-//! ends; nothing here speaks Chinese to anyone.
+//! back exactly as it was, and the error names file and line. Answering a question is
+//! [`crate::answer::respond`]'s, on the knowledge base this module holds; nothing here speaks
+//! Chinese to anyone.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::answer::Answer;
 use crate::config::Settings;
 use crate::index::tokenizer::Analyzer;
 use crate::index::{self, Changes, IndexError, Manifest};
 use crate::knowledge::{self, Document, FileChange, KnowledgeError, SourceError};
-use crate::search::{Engine, Question, QuestionError, Retrieve, SearchError, SharedEngine};
+use crate::search::{Engine, Hits, Question, SearchError, SharedEngine};
 use crate::store::{Store, StoreError};
 
 /// Name of the database file inside the data folder.
@@ -92,13 +91,6 @@ pub struct KnowledgeBase {
     changes: Mutex<()>,
 }
 
-/// A page of an answer, and whether more results follow it.
-#[derive(Debug, Clone)]
-pub struct Page {
-    pub answer: Answer,
-    pub more: bool,
-}
-
 /// One synonym group as the reports see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupCheck {
@@ -120,104 +112,35 @@ pub struct SynonymImpact {
     pub changed: Vec<(String, crate::grade::Match, crate::grade::Match)>,
 }
 
-/// Why a question got no page.
-#[derive(Debug, thiserror::Error)]
-pub enum AskError {
-    /// The text cannot be searched (empty, too long, no words): the person can fix it.
-    #[error(transparent)]
-    Question(#[from] QuestionError),
-    /// The search itself failed (I/O, a broken index): nobody can fix it by rephrasing.
-    #[error("search failed: {0}")]
-    Search(#[from] SearchError),
-}
-
-/// The one answer path: the results `offset..offset + size` for the citizen's raw text.
-pub fn ask(engine: &dyn Retrieve, raw: &str, offset: usize, size: usize) -> Result<Page, AskError> {
-    let question = Question::parse(raw)?;
-    if let Some(kind) = crate::grade::small_talk(question.text()) {
-        let answer = Answer::small_talk(question.raw(), kind, engine.scope());
-        return Ok(Page {
-            answer,
-            more: false,
-        });
-    }
-    let size = size.clamp(1, MAX_PAGE);
-    // One more than shown tells whether another page exists.
-    let hits = engine.search_from(&question, offset, size + 1)?;
-    let more = hits.hits.len() > size;
-    let mut answer = Answer::from_hits(question.raw(), &hits, offset + 1);
-    answer.items.truncate(size);
-    Ok(Page { answer, more })
-}
-
-/// Questions residents often ask, in their words, across the topics reports of this kind
-/// cover. A suggestion is one of these that the knowledge base in use answers directly, so a
-/// suggestion never leads to a refusal, whatever reports an admin uploads.
-const EXAMPLE_POOL: &[&str] = &[
-    "今年全区经济增长目标是多少？",
-    "今年有哪些重点项目？",
-    "人才公寓有什么政策？",
-    "老旧小区燃气管道改造多少个？",
-    "买房有补贴吗？",
-    "今年新建哪些学校和幼儿园？",
-    "婴幼儿托位有多少个？",
-    "区人民医院建得怎么样了？",
-    "社区养老服务有什么安排？",
-    "找工作有什么帮助？",
-    "农民工工资拖欠怎么办？",
-    "创业有贷款扶持吗？",
-    "职业技能培训多少人次？",
-    "农村垃圾怎么处理？",
-    "高标准农田建设有什么安排？",
-    "重污染天气怎么治理？",
-    "安阳河水质怎么样？",
-    "停车难怎么解决？",
-    "今年新建多少个充电桩？",
-    "食品安全怎么监管？",
-    "非法集资怎么防范？",
-    "退役军人有什么保障？",
-    "甲骨文篆刻博物馆建不建？",
-    "蓝天实验室是做什么的？",
-    "营商环境怎么优化？",
-    "人大会议是什么时候召开的？",
-    "政协会议在哪里召开？",
-];
-
-/// Up to `n` questions the knowledge base answers directly, those sharing the most characters
-/// with `near` (what a citizen just asked) first.
-pub fn suggestions(engine: &dyn Retrieve, near: Option<&str>, n: usize) -> Vec<String> {
-    // Characters of how a question is asked say nothing of what it is about.
-    const ASKING: &str =
-        "什么啥多少几个哪里儿谁怎么样咋吗呢吧啊的了是有在要会能可以不没我你俺咱这那现今年一";
-    let wanted: Vec<char> = near
-        .map(|q| {
-            crate::text::fold_for_match(q)
-                .chars()
-                .filter(|c| crate::text::is_cjk(*c) && !ASKING.contains(*c))
-                .collect()
-        })
-        .unwrap_or_default();
-    let overlap = |e: &str| {
-        let e = crate::text::fold_for_match(e);
-        wanted.iter().filter(|c| e.contains(**c)).count()
-    };
-    let mut pool: Vec<(usize, &str)> = EXAMPLE_POOL.iter().map(|e| (overlap(e), *e)).collect();
-    // Stable: among equally near questions, the pool's order.
-    pool.sort_by_key(|(o, _)| std::cmp::Reverse(*o));
-    let mut out = Vec::new();
-    for (_, example) in pool {
-        let direct = Question::parse(example)
-            .ok()
-            .and_then(|q| engine.search_from(&q, 0, 1).ok())
-            .is_some_and(|h| h.grade.tier == crate::grade::Match::Direct);
-        if direct {
-            out.push(example.to_owned());
-            if out.len() == n {
-                break;
+/// How the reports see each word of each group, and which of its report words never share a
+/// passage with another.
+fn group_checks(engine: &Engine, groups: &[Vec<String>]) -> Result<Vec<GroupCheck>, SearchError> {
+    let mut checks = Vec::with_capacity(groups.len());
+    for g in groups {
+        let mut words = Vec::with_capacity(g.len());
+        for w in g {
+            words.push((w.clone(), engine.passages_with(w)?));
+        }
+        let in_reports: Vec<&str> = words
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(w, _)| w.as_str())
+            .collect();
+        let mut apart = Vec::new();
+        if in_reports.len() >= 2 {
+            for a in &in_reports {
+                let mut shares = false;
+                for b in in_reports.iter().filter(|b| *b != a) {
+                    shares |= engine.together(a, b)?;
+                }
+                if !shares {
+                    apart.push((*a).to_owned());
+                }
             }
         }
+        checks.push(GroupCheck { words, apart });
     }
-    out
+    Ok(checks)
 }
 
 /// Reads `knowledge_dir` and validates every file, without building anything.
@@ -356,16 +279,6 @@ impl KnowledgeBase {
         &self.knowledge_dir
     }
 
-    /// [`suggestions`] from the engine serving now.
-    pub fn suggestions(&self, near: Option<&str>, n: usize) -> Vec<String> {
-        suggestions(&*self.engine.get(), near, n)
-    }
-
-    /// [`ask`] on the engine serving now.
-    pub fn ask(&self, raw: &str, offset: usize, size: usize) -> Result<Page, AskError> {
-        ask(&*self.engine.get(), raw, offset, size)
-    }
-
     /// Re-reads the folder strictly and swaps the new engine in; on any error the old one
     /// keeps serving. Blocks while another reload or change runs.
     pub fn reload(&self) -> Result<Reload, LoadError> {
@@ -450,33 +363,13 @@ impl KnowledgeBase {
     /// the reports, which of its report words never share a passage, and which of the
     /// example questions, the questions asked lately and the groups' own words would be
     /// answered differently (measured on a trial index with the groups added).
-    pub fn synonym_impact(&self, groups: &[Vec<String>]) -> Result<SynonymImpact, LoadError> {
+    pub fn synonym_impact(
+        &self,
+        groups: &[Vec<String>],
+        examples: &[&str],
+    ) -> Result<SynonymImpact, LoadError> {
         let engine = self.engine();
-        let mut checks = Vec::with_capacity(groups.len());
-        for g in groups {
-            let mut words = Vec::with_capacity(g.len());
-            for w in g {
-                words.push((w.clone(), engine.passages_with(w)?));
-            }
-            let in_reports: Vec<&str> = words
-                .iter()
-                .filter(|(_, n)| *n > 0)
-                .map(|(w, _)| w.as_str())
-                .collect();
-            let mut apart = Vec::new();
-            if in_reports.len() >= 2 {
-                for a in &in_reports {
-                    let mut shares = false;
-                    for b in in_reports.iter().filter(|b| *b != a) {
-                        shares |= engine.together(a, b)?;
-                    }
-                    if !shares {
-                        apart.push((*a).to_owned());
-                    }
-                }
-            }
-            checks.push(GroupCheck { words, apart });
-        }
+        let checks = group_checks(&engine, groups)?;
         let mut k = knowledge::load_dir(&self.knowledge_dir)?;
         k.home = match &self.home {
             Some(area) => Some(area.clone()),
@@ -501,18 +394,24 @@ impl KnowledgeBase {
         );
         let (open, trial) = index::trial(&self.data_dir, &k, &analyzer)?;
         let tried = Engine::new(open, analyzer)?;
-        let mut probes: Vec<String> = EXAMPLE_POOL.iter().map(|q| (*q).to_owned()).collect();
+        let mut probes: Vec<String> = examples.iter().map(|q| (*q).to_owned()).collect();
         probes.extend(self.store.recent_questions(100)?);
         probes.extend(groups.iter().flatten().cloned());
         probes.dedup();
         let mut changed = Vec::new();
-        let first = |p: &Page| p.answer.items.first().map(|i| i.passage.id.clone());
+        let first = |h: &Hits| h.hits.first().map(|h| h.passage.id.clone());
         for q in &probes {
-            let (Ok(before), Ok(after)) = (ask(&*engine, q, 0, 1), ask(&tried, q, 0, 1)) else {
+            let Ok(question) = Question::parse(q) else {
                 continue;
             };
-            if before.answer.tier() != after.answer.tier() || first(&before) != first(&after) {
-                changed.push((q.clone(), before.answer.tier(), after.answer.tier()));
+            let (Ok(before), Ok(after)) = (
+                engine.search_from(&question, 0, 1),
+                tried.search_from(&question, 0, 1),
+            ) else {
+                continue;
+            };
+            if before.grade.tier != after.grade.tier || first(&before) != first(&after) {
+                changed.push((q.clone(), before.grade.tier, after.grade.tier));
             }
         }
         drop(tried);

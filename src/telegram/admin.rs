@@ -1,33 +1,18 @@
-//! What admins may do: `/reload`, `/stats`, `/gaps` and `/remove` (uploads are in
-//! `uploads.rs`), and the Chinese wording of what a reload or change did.
+//! What admins may do: `/reload`, `/stats`, `/gaps` (documents are `documents.rs`'s, the
+//! lexicon `synonyms.rs`'s), and the Chinese wording of what a reload or change did.
 
 use std::sync::Arc;
 
 use teloxide::prelude::*;
-use teloxide::utils::command::BotCommands;
 
 use super::App;
-use super::reply::{redact, send_text};
-use super::uploads;
+use super::commands::AdminCommand;
+use super::documents;
+use super::reply::send_text;
+use crate::config::Secret;
 use crate::grade::Match;
 use crate::service::{ChangeError, Reload};
 use crate::time::{format_cst, now_unix};
-
-/// 管理员命令：
-#[derive(BotCommands, Clone, Debug, PartialEq, Eq)]
-#[command(rename_rule = "lowercase")]
-pub enum AdminCommand {
-    /// 重新加载知识库
-    Reload,
-    /// 查看使用统计
-    Stats,
-    /// 查看最常见的未能回答和被点 👎 的问题
-    Gaps,
-    /// 从知识库删除文档（上传文档：直接发送 .md 或 .txt 文件）
-    Remove,
-    /// 同义词：/synonym list 查看；/synonym 托儿所 托育 托位 添加；/synonym remove 编号 删除
-    Synonym(String),
-}
 
 /// An admin's command, in a private chat (the handler tree answers it in groups).
 pub async fn handle(
@@ -44,11 +29,11 @@ pub async fn handle(
                 Ok(reload) => reload_summary(&reload),
                 Err(e) => format!(
                     "重新加载失败，继续使用原有知识库。\n{}",
-                    redact(&format!("{e:#}"), &app.token)
+                    app.token.redact(&format!("{e:#}"))
                 ),
             })
         }
-        AdminCommand::Remove => return uploads::remove_command(&bot, chat, &app).await,
+        AdminCommand::Remove => return documents::remove_command(&bot, chat, &app).await,
         AdminCommand::Stats => stats_text(&app).await,
         AdminCommand::Gaps => gaps_text(&app).await,
         AdminCommand::Synonym(args) => {
@@ -58,7 +43,7 @@ pub async fn handle(
     };
     // Every failure is answered too, not only logged.
     let text = text.unwrap_or_else(|e| {
-        let e = redact(&format!("{e:#}"), &app.token);
+        let e = app.token.redact(&format!("{e:#}"));
         log::error!("admin command: {e}");
         format!("操作失败：{e}")
     });
@@ -87,8 +72,8 @@ pub fn reload_summary(r: &Reload) -> String {
 }
 
 /// What a failed change to the folder means for the admin.
-pub fn change_failure(e: &ChangeError, token: &str) -> String {
-    let detail = redact(&e.to_string(), token);
+pub fn change_failure(e: &ChangeError, token: &Secret) -> String {
+    let detail = token.redact(&e.to_string());
     match e {
         ChangeError::Write(_) => format!("无法写入知识库文件夹，知识库没有改动：\n{detail}"),
         ChangeError::Rejected(_) => format!("重新加载失败，知识库已恢复原状：\n{detail}"),
@@ -154,15 +139,4 @@ async fn gaps_text(app: &App) -> anyhow::Result<String> {
         list("近30天最常见的只找到相关内容的问题", related),
         list("近30天最常被点 👎 的问题", disliked)
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn commands_parse() {
-        assert!(AdminCommand::parse("/reload", "bot").is_ok());
-        assert!(AdminCommand::parse("/gaps@bot", "bot").is_ok());
-    }
 }

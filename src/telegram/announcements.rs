@@ -10,14 +10,12 @@ use teloxide::{ApiError, RequestError};
 use tokio::sync::mpsc;
 
 use super::App;
-use super::reply::redact;
 use crate::broadcast::{SendOutcome, Sender, Worker};
 use crate::store::Tally;
 
 /// Announcement delivery over the broadcast client.
 pub struct TelegramSender {
     pub bot: Bot,
-    pub token: String,
 }
 
 impl Sender for TelegramSender {
@@ -26,7 +24,7 @@ impl Sender for TelegramSender {
             Ok(_) => SendOutcome::Sent,
             Err(RequestError::RetryAfter(wait)) => SendOutcome::RetryAfter(wait.duration()),
             Err(RequestError::Api(e)) if is_gone(&e) => SendOutcome::Gone,
-            Err(e) => SendOutcome::Error(redact(&e.to_string(), &self.token)),
+            Err(e) => SendOutcome::Error(e.to_string()),
         }
     }
 }
@@ -82,7 +80,6 @@ async fn finished(worker: &Worker<TelegramSender>, bot: &Bot, app: &App, id: i64
     match worker.store().with(move |s| s.announcement(id)).await {
         Ok(Some(a)) => {
             if let Err(e) = super::reply::send_text(bot, ChatId(a.author_chat), &text).await {
-                let e = redact(&e.to_string(), &app.token);
                 log::warn!("cannot report announcement {id} to its author: {e}");
             }
         }

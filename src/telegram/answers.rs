@@ -1,46 +1,34 @@
-//! Citizens' answers: the reply to a question with its buttons (原文, 更多, 👍, 👎), what the
-//! buttons do, and inline mode. Every answer comes from [`crate::service::ask`] and reads the
-//! way [`crate::render`] words it; a search that fails is told to the person, never left
-//! without a reply. Buttons belong to the chat (and, in groups, the person) that asked.
+//! Citizens' answers: the reply to a question with its buttons (原文, 更多, 👍, 👎) and what the
+//! buttons do. Every answer is [`crate::answer::respond`]'s [`Reply`], laid out here as
+//! Telegram HTML ([`super::html`]) with the wording of [`crate::answer::wording`]; a search
+//! that fails is told to the person, never left without a reply. Buttons belong to the chat
+//! (and, in groups, the person) that asked.
 
 use std::sync::Arc;
-use std::time::Instant;
 
-use teloxide::payloads::AnswerInlineQuerySetters;
 use teloxide::prelude::*;
-use teloxide::types::{
-    ChatAction, InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResult,
-    InlineQueryResultArticle, InlineQueryResultsButton, InlineQueryResultsButtonKind,
-    InputMessageContent, InputMessageContentText, MessageId, ParseMode,
-};
+use teloxide::types::{ChatAction, InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 
-use super::callback::Callback;
-use super::reply::{EXPIRED, Reply, UNAVAILABLE, callback_chat, send};
-use super::{App, Pressed};
-use crate::answer::Answer;
-use crate::grade::Match;
-use crate::render::{self, escape_html};
+use super::App;
+use super::callback::{Callback, Pressed};
+use super::html::{self, escape_html};
+use super::reply::{EXPIRED, Outgoing, UNAVAILABLE, callback_chat, send};
+use crate::answer::{self, Answer, Ask, QuestionLog, Reply, wording};
 use crate::search::{Context, MAX_RESULTS, MarkedContext};
-use crate::service::{AskError, Page};
-use crate::time::now_unix;
 
-/// Inline answers may be cached this long by Telegram, in seconds: the reports change rarely.
-const INLINE_CACHE_SECONDS: u32 = 300;
-/// Characters of an inline result's title: the answering sentence, cut short.
-const INLINE_TITLE_CHARS: usize = 40;
 /// Characters of a neighbouring paragraph shown with 原文.
 const NEIGHBOUR_CHARS: usize = 300;
 
 /// The buttons under an answer: 原文 for each excerpt shown, 更多 when more exist, and 👍 👎
 /// (or the thanks that replaces them after a vote).
-fn keyboard(question: i64, page: &Page, shown: usize, voted: bool) -> InlineKeyboardMarkup {
-    let items = &page.answer.items[..shown];
+fn keyboard(question: i64, answer: &Answer, more: bool, shown: usize) -> InlineKeyboardMarkup {
+    let items = &answer.items[..shown];
     let numbered = items.len() > 1 || items.first().is_some_and(|i| i.rank > 1);
     let mut row: Vec<InlineKeyboardButton> = items
         .iter()
         .map(|item| {
             let label = if numbered {
-                format!("原文{}", render::marker(item.rank))
+                format!("原文{}", wording::marker(item.rank))
             } else {
                 "原文".to_owned()
             };
@@ -48,34 +36,25 @@ fn keyboard(question: i64, page: &Page, shown: usize, voted: bool) -> InlineKeyb
             InlineKeyboardButton::callback(label, Callback::Source { question, rank }.to_string())
         })
         .collect();
-    if page.more || shown < page.answer.items.len() {
+    if more || shown < answer.items.len() {
         let offset = items.last().map_or(0, |i| i.rank) as u16;
         row.push(InlineKeyboardButton::callback(
             "更多",
             Callback::More { question, offset }.to_string(),
         ));
     }
-    let feedback = if voted {
-        vec![InlineKeyboardButton::callback(
-            "已收到，谢谢您的反馈",
-            Callback::Noop.to_string(),
-        )]
-    } else {
-        [("👍", true), ("👎", false)]
-            .into_iter()
-            .map(|(label, up)| {
-                InlineKeyboardButton::callback(
-                    label,
-                    Callback::Feedback { question, up }.to_string(),
-                )
-            })
-            .collect()
-    };
+    let feedback = [("👍", true), ("👎", false)]
+        .into_iter()
+        .map(|(label, up)| {
+            InlineKeyboardButton::callback(label, Callback::Feedback { question, up }.to_string())
+        })
+        .collect();
     InlineKeyboardMarkup::new([row, feedback])
 }
 
-/// Answers one question in a chat: a "typing…" sent beside it, search and log off the async
-/// workers, the reply (to `message` in a group) with its buttons.
+/// Answers one question in a chat: a "typing…" sent beside it, the answer step off the async
+/// workers (it logs the question and counts it), the reply (to `message` in a group) with its
+/// buttons.
 pub async fn answer_question(
     bot: &Bot,
     chat: ChatId,
@@ -84,73 +63,45 @@ pub async fn answer_question(
     app: &App,
     raw: &str,
 ) -> anyhow::Result<()> {
-    let started = Instant::now();
     // "Typing…" is a courtesy: sent beside the answer, never waited for.
     let typing = bot.clone();
     tokio::spawn(async move {
         let _ = typing.send_chat_action(chat, ChatAction::Typing).await;
     });
-    let (kb, raw, top) = (app.kb.clone(), raw.to_owned(), app.top);
-    let result = tokio::task::spawn_blocking(move || {
-        let page = kb.ask(&raw, 0, top)?;
-        let shown = render::shown(&page.answer);
-        let suggestions = if page.answer.abstained() && page.answer.small_talk.is_none() {
-            kb.suggestions(Some(&raw), 3)
-        } else {
-            Vec::new()
-        };
-        let a = &page.answer;
-        let ids: Vec<&str> = a.items[..shown]
-            .iter()
-            .map(|i| i.passage.id.as_str())
-            .collect();
-        let top_score = a.items.first().map(|i| i.score);
-        let store = kb.store();
-        let logged = (a.small_talk.is_none()).then(|| {
-            let asker = store.asker_key(chat.0, user)?;
-            store.log_question(&a.question, a.tier(), &ids, top_score, now_unix(), &asker)
-        });
-        let question = match logged {
-            Some(Ok(id)) => Some(id),
-            Some(Err(e)) => {
-                log::warn!("cannot log question: {e}");
-                None
-            }
-            None => None,
-        };
-        Ok::<_, AskError>((page, shown, question, suggestions))
+    let (kb, raw, top, metrics) = (app.kb.clone(), raw.to_owned(), app.top, app.metrics.clone());
+    let reply = tokio::task::spawn_blocking(move || {
+        let log = QuestionLog::asked(chat.0, user, &metrics);
+        answer::respond(&kb, &raw, Ask::first(top), &log)
     })
     .await?;
-    let reply = match result {
-        Ok((page, shown, question, suggestions)) => {
-            let reply = answer_reply(&page, shown, question, &suggestions);
-            app.metrics
-                .observe_answer(page.answer.abstained(), started.elapsed());
-            reply
-        }
-        Err(AskError::Question(e)) => Reply::text(&render::rejection_text(&e)),
-        Err(AskError::Search(e)) => {
-            log::error!("search failed: {e}");
-            Reply::text(UNAVAILABLE)
-        }
-    };
-    send(bot, chat, reply.reply_to(message)).await?;
+    send(bot, chat, outgoing(&reply).reply_to(message)).await?;
     Ok(())
 }
 
-/// The reply a citizen sees for a page of an answer.
-fn answer_reply(page: &Page, shown: usize, question: Option<i64>, suggestions: &[String]) -> Reply {
-    let answer = &page.answer;
-    if answer.small_talk.is_some() {
-        return Reply::html(render::render_html(answer, 0));
-    }
-    if answer.abstained() {
-        return Reply::text(&render::not_found_text(suggestions));
-    }
-    let reply = Reply::html(render::render_html(answer, shown));
-    match question {
-        Some(id) => reply.keyboard(keyboard(id, page, shown, false)),
-        None => reply,
+/// What a citizen sees for a reply: the answer in Telegram HTML with its buttons (when it is
+/// logged), or the wording of the other states.
+fn outgoing(reply: &Reply) -> Outgoing {
+    match reply {
+        Reply::Found {
+            answer,
+            shown,
+            more,
+            question,
+        } => {
+            let out = Outgoing::html(html::render_html(answer, *shown));
+            match question {
+                Some(id) => out.keyboard(keyboard(*id, answer, *more, *shown)),
+                None => out,
+            }
+        }
+        Reply::NotFound { suggestions, .. } => {
+            Outgoing::text(&wording::not_found_text(suggestions))
+        }
+        Reply::SmallTalk { kind, scope, .. } => {
+            Outgoing::text(&wording::small_talk_text(*kind, scope))
+        }
+        Reply::Rejected { error, .. } => Outgoing::text(&wording::rejection_text(error)),
+        Reply::Unavailable { .. } => Outgoing::text(UNAVAILABLE),
     }
 }
 
@@ -263,7 +214,7 @@ async fn source(
     };
     let html = original_html(&ctx, &marks, &app.kb.engine().manifest().scope);
     Ok(Pressed::then("原文已发送", async move {
-        send(&bot, chat, Reply::html(html).reply_to(answer_message)).await?;
+        send(&bot, chat, Outgoing::html(html).reply_to(answer_message)).await?;
         Ok(())
     }))
 }
@@ -289,7 +240,7 @@ fn original_html(
             escape_html(&text)
         )
     };
-    let excerpt = crate::answer::Excerpt {
+    let excerpt = answer::Excerpt {
         text: ctx.passage.text.clone(),
         marks: marks.to_vec(),
         cut_start: false,
@@ -297,18 +248,18 @@ fn original_html(
     };
     let mut blocks = vec![format!(
         "<b>{}</b>",
-        escape_html(&render::source_path(&ctx.passage))
+        escape_html(&wording::source_path(&ctx.passage))
     )];
     if let Some(b) = &ctx.before {
         blocks.push(neighbour("上一段", b));
     }
-    blocks.push(render::excerpt_html(&excerpt));
+    blocks.push(html::excerpt_html(&excerpt));
     if let Some(a) = &ctx.after {
         blocks.push(neighbour("下一段", a));
     }
     blocks.push(format!(
         "📄 {}",
-        escape_html(&render::provenance(&ctx.passage, scope))
+        escape_html(&wording::provenance(&ctx.passage, scope))
     ));
     blocks.join("\n\n")
 }
@@ -327,133 +278,31 @@ async fn more(
         return Ok(Pressed::toast("没有更多相关内容了。"));
     }
     let (kb, top) = (app.kb.clone(), app.top);
-    let page = tokio::task::spawn_blocking(move || {
+    let reply = tokio::task::spawn_blocking(move || -> anyhow::Result<Option<Reply>> {
         let Some(text) = kb.store().question_text(question)? else {
             return Ok(None);
         };
-        let page = match kb.ask(&text, offset, top) {
-            Ok(page) => page,
-            Err(AskError::Question(_)) => return Ok(None),
-            Err(e) => return Err(anyhow::Error::from(e)),
-        };
-        let shown = render::shown(&page.answer);
-        let ids: Vec<&str> = page.answer.items[..shown]
-            .iter()
-            .map(|i| i.passage.id.as_str())
-            .collect();
-        kb.store().add_answers(question, offset + 1, &ids)?;
-        Ok(Some((page, shown)))
+        let log = QuestionLog::more(question);
+        Ok(Some(answer::respond(
+            &kb,
+            &text,
+            Ask::after(offset, top),
+            &log,
+        )))
     })
-    .await?;
-    let (page, shown) = match page {
-        Ok(Some(found)) => found,
-        Ok(None) => return Ok(Pressed::toast(EXPIRED)),
-        Err(e) => {
-            log::error!("more results for question {question}: {e:#}");
-            return Ok(Pressed::toast(UNAVAILABLE));
+    .await??;
+    match reply {
+        Some(reply @ Reply::Found { .. }) => {
+            let out = outgoing(&reply);
+            Ok(Pressed::then("已显示更多结果", async move {
+                send(&bot, chat, out).await?;
+                Ok(())
+            }))
         }
-    };
-    if page.answer.abstained() {
-        return Ok(Pressed::toast("没有更多相关内容了。"));
+        Some(Reply::NotFound { .. }) => Ok(Pressed::toast("没有更多相关内容了。")),
+        Some(Reply::Unavailable { .. }) => Ok(Pressed::toast(UNAVAILABLE)),
+        _ => Ok(Pressed::toast(EXPIRED)),
     }
-    let reply = Reply::html(render::render_html(&page.answer, shown))
-        .keyboard(keyboard(question, &page, shown, false));
-    Ok(Pressed::then("已显示更多结果", async move {
-        send(&bot, chat, reply).await?;
-        Ok(())
-    }))
-}
-
-fn article(id: String, title: String, description: String, html: String) -> InlineQueryResult {
-    let content = InputMessageContentText::new(html).parse_mode(ParseMode::Html);
-    InlineQueryResult::Article(
-        InlineQueryResultArticle::new(id, title, InputMessageContent::Text(content))
-            .description(description),
-    )
-}
-
-/// The inline results of one answer: each excerpt titled with its answering sentence, its
-/// source as the description, and a message that holds the question, the excerpt and the
-/// source.
-fn inline_articles(answer: &Answer, id_prefix: &str) -> Vec<InlineQueryResult> {
-    answer
-        .items
-        .iter()
-        .map(|item| {
-            let source = render::source_line(&item.passage, &answer.scope);
-            let lead = crate::text::sentences(&item.excerpt.text)
-                .next()
-                .map_or(item.excerpt.text.as_str(), |s| &item.excerpt.text[s]);
-            let title = crate::text::shorten(lead, INLINE_TITLE_CHARS).into_owned();
-            let html = format!(
-                "❓ {}\n\n{}\n📄 <i>{}</i>",
-                escape_html(&answer.question),
-                render::excerpt_html(&item.excerpt),
-                escape_html(&source)
-            );
-            article(format!("{id_prefix}{}", item.rank), title, source, html)
-        })
-        .collect()
-}
-
-/// The inline results for a query; None when nothing answers it. An empty query offers the
-/// example questions, each inserting its real answer.
-fn inline_results(query: &str, app: &App) -> Option<Vec<InlineQueryResult>> {
-    let page = match app.kb.ask(query, 0, app.top) {
-        Err(AskError::Question(_)) => return Some(inline_examples(app)),
-        Err(AskError::Search(e)) => {
-            log::error!("inline search failed: {e}");
-            return None;
-        }
-        Ok(page) => page,
-    };
-    let answer = &page.answer;
-    (!answer.abstained() && answer.tier() != Match::None).then(|| inline_articles(answer, "r"))
-}
-
-/// Example questions for an empty inline query, each with its answer's first excerpt.
-fn inline_examples(app: &App) -> Vec<InlineQueryResult> {
-    app.kb
-        .suggestions(None, 3)
-        .into_iter()
-        .enumerate()
-        .filter_map(|(i, example)| {
-            let page = app.kb.ask(&example, 0, 1).ok()?;
-            let item = page.answer.items.first()?;
-            let source = render::source_line(&item.passage, &page.answer.scope);
-            let html = format!(
-                "❓ {}\n\n{}\n📄 <i>{}</i>",
-                escape_html(&example),
-                render::excerpt_html(&item.excerpt),
-                escape_html(&source)
-            );
-            Some(article(
-                format!("example-{i}"),
-                example,
-                format!("示例问题 · {source}"),
-                html,
-            ))
-        })
-        .collect()
-}
-
-/// Inline mode: `@bot 问题` offers the answer's excerpts to share; nothing found offers no
-/// result to post, only a button that opens the bot.
-pub async fn on_inline(bot: Bot, q: InlineQuery, app: Arc<App>) -> anyhow::Result<()> {
-    let query = q.query.clone();
-    let app2 = app.clone();
-    let results = tokio::task::spawn_blocking(move || inline_results(&query, &app2)).await?;
-    let request = match results {
-        Some(results) => bot.answer_inline_query(q.id, results),
-        None => bot
-            .answer_inline_query(q.id, Vec::<InlineQueryResult>::new())
-            .button(InlineQueryResultsButton {
-                text: "报告里没有找到，点这里换个问法问我".to_owned(),
-                kind: InlineQueryResultsButtonKind::StartParameter("inline".to_owned()),
-            }),
-    };
-    request.cache_time(INLINE_CACHE_SECONDS).await?;
-    Ok(())
 }
 
 #[cfg(test)]
@@ -500,6 +349,6 @@ mod tests {
         );
         assert!(html.ends_with("📄 人大 · 会议 · 5月31日"), "{html}");
         assert!(html.contains("本段 &amp; 正文。"));
-        assert!(crate::render::telegram_len(&html) < crate::render::TELEGRAM_MAX_CHARS);
+        assert!(html::visible_len(&html) < html::TELEGRAM_MAX_CHARS);
     }
 }

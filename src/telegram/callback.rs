@@ -1,11 +1,14 @@
 //! What every inline button carries: one [`Callback`] enum, written to and read from
-//! Telegram's `callback_data` (at most 64 bytes) with `Display` and `FromStr`.
+//! Telegram's `callback_data` (at most 64 bytes) with `Display` and `FromStr`; and what a
+//! press gets back ([`Pressed`]: the toast at once, the work after).
 //!
 //! Callback data comes back from clients and can be forged: parsing accepts exactly what
 //! `Display` writes, numbers within their types, and nothing else. What a parsed button may do
 //! (who pressed it, whether its question still exists) is checked by the handler that acts on it.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::str::FromStr;
 
 /// Telegram's limit on `callback_data`, in bytes.
@@ -145,6 +148,34 @@ impl FromStr for Callback {
             _ => None,
         };
         parsed.ok_or_else(unknown)
+    }
+}
+
+/// What a button press gets: the toast Telegram shows at once, and the work that follows it
+/// (sending the passage, reloading the knowledge base, …), done after the press is answered.
+pub struct Pressed {
+    pub toast: String,
+    pub then: Option<Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>>>,
+}
+
+impl Pressed {
+    /// A toast and nothing more.
+    pub fn toast(text: impl Into<String>) -> Pressed {
+        Pressed {
+            toast: text.into(),
+            then: None,
+        }
+    }
+
+    /// A toast, then `work`.
+    pub fn then(
+        text: impl Into<String>,
+        work: impl Future<Output = anyhow::Result<()>> + Send + 'static,
+    ) -> Pressed {
+        Pressed {
+            toast: text.into(),
+            then: Some(Box::pin(work)),
+        }
     }
 }
 

@@ -5,34 +5,16 @@ use std::sync::Arc;
 
 use teloxide::prelude::*;
 use teloxide::types::Me;
-use teloxide::utils::command::BotCommands;
 
 use super::App;
 use super::answers;
+use super::commands::CitizenCommand;
+use super::commands::help_text;
 use super::reply::send_text;
-use super::roles::help_text;
+use crate::answer::wording;
 use crate::index::{DocSummary, Manifest};
 use crate::knowledge::ANNOUNCEMENTS_ID;
-use crate::render;
 use crate::time::{format_cst, now_unix};
-
-/// 市民可用的命令：
-#[derive(BotCommands, Clone, Debug, PartialEq, Eq)]
-#[command(rename_rule = "lowercase")]
-pub enum CitizenCommand {
-    /// 开始使用，查看示例问题
-    Start,
-    /// 查看帮助
-    Help,
-    /// 提问，例如 /ask 今年经济增长目标是多少
-    Ask(String),
-    /// 查看知识库中的报告
-    Sources,
-    /// 订阅公告
-    Subscribe,
-    /// 取消订阅公告
-    Unsubscribe,
-}
 
 /// Documents listed by name in /start; more are counted and left to /sources.
 const START_DOCUMENTS: usize = 8;
@@ -93,15 +75,13 @@ fn how_to_use(bot_username: &str) -> String {
 fn start_text(app: &App, bot_username: &str) -> String {
     let engine = app.kb.engine();
     let m = engine.manifest();
-    let examples: Vec<String> = app
-        .kb
-        .suggestions(None, 3)
+    let examples: Vec<String> = crate::answer::examples(&app.kb, 3)
         .into_iter()
         .map(|e| format!("· {e}"))
         .collect();
     let mut text = format!(
         "您好！我是{}“两会”问答助手，回答都摘自这些报告的原文，并注明出处：\n{}",
-        render::scope_phrase(&m.scope),
+        wording::scope_phrase(&m.scope),
         reports_text(m)
     );
     if !examples.is_empty() {
@@ -116,7 +96,7 @@ fn start_text(app: &App, bot_username: &str) -> String {
 
 async fn sources_text(app: &App) -> anyhow::Result<String> {
     let m = app.kb.engine().manifest().clone();
-    let mut text = render::render_sources(&m);
+    let mut text = wording::documents_text(&m);
     text.push_str(&format!(
         "\n\n索引建于 {}（北京时间）",
         format_cst(m.built_at_unix as i64)
@@ -249,19 +229,6 @@ fn without_mention(text: &str, username: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn commands_parse() {
-        assert_eq!(
-            CitizenCommand::parse("/ask 人才公寓", "bot").ok(),
-            Some(CitizenCommand::Ask("人才公寓".into()))
-        );
-        assert_eq!(
-            CitizenCommand::parse("/ask@bot", "bot").ok(),
-            Some(CitizenCommand::Ask(String::new()))
-        );
-        assert!(CitizenCommand::parse("/ask@otherbot x", "bot").is_err());
-    }
 
     #[test]
     fn mentions_are_found_in_any_letter_case() {

@@ -28,7 +28,7 @@ use tokio::task::JoinHandle;
 
 use super::App;
 use super::flood::{self, Asker, Flood, Verdict};
-use super::reply::{redact, send_text};
+use super::reply::send_text;
 use crate::store::{InboxState, StoreError};
 use crate::time::now_unix;
 
@@ -378,10 +378,7 @@ async fn run_lane(inner: Arc<Inner>, mut rx: mpsc::Receiver<Job>, busy: Arc<Atom
             }
             Job::SlowDown(chat) => {
                 if let Err(e) = send_text(&inner.bot, chat, SLOW_DOWN).await {
-                    log::info!(
-                        "cannot tell a chat to slow down: {}",
-                        redact(&e.to_string(), &inner.app.token)
-                    );
+                    log::info!("cannot tell a chat to slow down: {e}");
                 }
             }
         }
@@ -389,18 +386,14 @@ async fn run_lane(inner: Arc<Inner>, mut rx: mpsc::Receiver<Job>, busy: Arc<Atom
     }
 }
 
-/// Runs the handler tree on one update; errors are logged without the token.
+/// Runs the handler tree on one update; errors are logged (without the token: the logger
+/// removes it).
 async fn handle(inner: &Inner, update: Update) {
-    super::roles::menu_on_first_write(&inner.bot, &inner.app, &update);
+    super::commands::menu_on_first_write(&inner.bot, &inner.app, &update);
     let mut deps = inner.deps.clone();
     deps.insert(update);
     match inner.handler.dispatch(deps).await {
         ControlFlow::Break(Ok(())) | ControlFlow::Continue(_) => {}
-        ControlFlow::Break(Err(e)) => {
-            log::error!(
-                "handling an update: {}",
-                redact(&format!("{e:#}"), &inner.app.token)
-            );
-        }
+        ControlFlow::Break(Err(e)) => log::error!("handling an update: {e:#}"),
     }
 }

@@ -14,9 +14,8 @@ use teloxide::types::{AllowedUpdate, Me};
 use tokio::sync::watch;
 
 use super::intake::{Incoming, Intake, Refused};
-use super::reply::redact;
 use super::webhook;
-use crate::config::Webhook;
+use crate::config::{Secret, Webhook};
 use crate::health;
 use crate::store::Store;
 use crate::time::now_unix;
@@ -65,7 +64,7 @@ async fn record(store: &Arc<Store>, result: Result<(), String>) {
 pub async fn reach_api(
     bot: &Bot,
     store: &Arc<Store>,
-    token: &str,
+    token: &Secret,
     stop: &mut watch::Receiver<bool>,
 ) -> Option<Me> {
     let mut failures = 0;
@@ -80,7 +79,7 @@ pub async fn reach_api(
                 return Some(me);
             }
             Err(e) => {
-                let e = redact(&e.to_string(), token);
+                let e = token.redact(&e.to_string());
                 let wait = backoff(failures);
                 failures += 1;
                 log::warn!(
@@ -99,7 +98,7 @@ pub async fn reach_api(
 
 /// Says every [`ALIVE_EVERY`] that this process is alive, and every [`HEARTBEAT`] whether the
 /// Bot API answers, for the health check; forgets long-handled updates once an hour.
-pub fn heartbeat(bot: Bot, store: Arc<Store>, token: String) -> tokio::task::JoinHandle<()> {
+pub fn heartbeat(bot: Bot, store: Arc<Store>, token: Secret) -> tokio::task::JoinHandle<()> {
     let alive_store = store.clone();
     tokio::spawn(async move {
         let mut ticks: u64 = 0;
@@ -128,7 +127,7 @@ pub fn heartbeat(bot: Bot, store: Arc<Store>, token: String) -> tokio::task::Joi
                 .get_me()
                 .await
                 .map(drop)
-                .map_err(|e| redact(&e.to_string(), &token));
+                .map_err(|e| token.redact(&e.to_string()));
             if let Err(e) = &answer {
                 log::warn!("the Bot API does not answer: {e}");
             }
@@ -153,14 +152,11 @@ pub async fn poll(
     bot: &Bot,
     intake: &Intake,
     store: &Arc<Store>,
-    token: &str,
+    token: &Secret,
     mut stop: watch::Receiver<bool>,
 ) {
     if let Err(e) = bot.delete_webhook().await {
-        log::warn!(
-            "cannot remove a webhook before polling: {}",
-            redact(&e.to_string(), token)
-        );
+        log::warn!("cannot remove a webhook before polling: {e}");
     }
     let mut offset: Option<i32> = None;
     let mut failures = 0;
@@ -189,7 +185,7 @@ pub async fn poll(
                 updates
             }
             Err(e) => {
-                let e = redact(&e.to_string(), token);
+                let e = token.redact(&e.to_string());
                 let wait = backoff(failures);
                 failures += 1;
                 log::warn!(
@@ -228,7 +224,7 @@ pub async fn webhook(
     bot: &Bot,
     intake: &Intake,
     w: Webhook,
-    token: &str,
+    token: &Secret,
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let url: url::Url = w
@@ -251,7 +247,7 @@ pub async fn webhook(
         .allowed_updates(allowed_updates())
         .max_connections(40)
         .await
-        .map_err(|e| anyhow!("cannot set the webhook: {}", redact(&e.to_string(), token)))?;
+        .map_err(|e| anyhow!("cannot set the webhook: {}", token.redact(&e.to_string())))?;
     log::info!("webhook: listening on {} for {}", w.listen, w.url);
     let path = match url.path() {
         "" => "/".to_owned(),
@@ -267,10 +263,7 @@ pub async fn webhook(
     )
     .await;
     if let Err(e) = bot.delete_webhook().await {
-        log::warn!(
-            "cannot remove the webhook: {}",
-            redact(&e.to_string(), token)
-        );
+        log::warn!("cannot remove the webhook: {e}");
     }
     Ok(())
 }

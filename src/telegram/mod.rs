@@ -1,28 +1,35 @@
-//! The Telegram front end: start-up, the handler tree and the shared state. The only module that
-//! imports teloxide.
+//! The Telegram front end: start-up, the handler tree and the shutdown. The only module that
+//! imports teloxide or knows Telegram's limits and HTML.
 //!
-//! Each flow lives in its own room: `citizen`, `staff` and `admin` hold a role's command enum
-//! beside its handlers, `answers` the replies to questions and inline mode, `uploads` the
-//! admins' documents, `announcements` the delivery worker's Telegram side, `reply` the one path
-//! every reply takes, `roles` who may do what, `callback` the typed button data. Handlers are
-//! adapters: they read an update, call the knowledge service or the store, and word the reply.
-//! Replies and announcements use two separate `Bot` clients and no shared `Throttle`, so a 429
-//! on the broadcast never holds up answers.
+//! Updates come through the intake (`intake`: flood control, the inbox, a lane per chat) from
+//! long polling or the webhook (`listen`, `webhook`). Each flow lives in its own room:
+//! `citizen`, `staff` and `admin` handle a role's commands (`commands` holds every command
+//! enum and the menus, `guard` who may do what), `answers` the replies to questions and their
+//! buttons, `inline` inline mode, `documents` the admins' uploads and `/remove`, `synonyms`
+//! `/synonym`, `announcements` the delivery worker's Telegram side; `reply` is the path every
+//! message takes, `html` the format and its limits, `callback` the typed button data. Handlers
+//! are adapters: they read an update, call the answer step or the knowledge service, and lay
+//! out what comes back. Replies and announcements use two separate `Bot` clients and no shared
+//! `Throttle`, so a 429 on the broadcast never holds up answers.
 
 mod admin;
 mod announcements;
 mod answers;
+mod app;
 mod callback;
 mod citizen;
+mod commands;
+mod documents;
 mod flood;
+mod guard;
+pub mod html;
+mod inline;
 mod intake;
 mod listen;
 mod pending;
 mod reply;
-mod roles;
 mod staff;
 mod synonyms;
-mod uploads;
 mod webhook;
 
 use std::sync::Arc;
@@ -32,54 +39,17 @@ use teloxide::dispatching::UpdateHandler;
 use teloxide::prelude::*;
 use tokio::sync::{mpsc, watch};
 
-pub use admin::AdminCommand;
-pub use callback::{Callback, MAX_CALLBACK_BYTES, RemoveStep, UnknownButton};
-pub use citizen::CitizenCommand;
-pub use staff::StaffCommand;
+pub use app::App;
+pub use callback::{Callback, MAX_CALLBACK_BYTES, Pressed, RemoveStep, UnknownButton};
+pub use commands::{AdminCommand, CitizenCommand, StaffCommand};
 
 use crate::broadcast::{Pace, Worker};
 use crate::config::{BotSettings, Settings};
 use crate::metrics::Metrics;
 use crate::service::KnowledgeBase;
 use announcements::TelegramSender;
-use reply::{EXPIRED, redact};
-use roles::Roles;
-
-/// Shared state of the running bot, handed to handlers through `dptree::deps!`.
-pub struct App {
-    kb: Arc<KnowledgeBase>,
-    roles: Roles,
-    metrics: Arc<Metrics>,
-    /// How many passages an answer shows.
-    top: usize,
-    /// Confirmed announcements, for the broadcast worker.
-    announcements: mpsc::UnboundedSender<i64>,
-    uploads: pending::Pending<uploads::Upload>,
-    /// Synonym groups previewed and awaiting 确认.
-    synonyms: pending::Pending<Vec<Vec<String>>>,
-    /// The bot token, only to remove it from what is logged or shown.
-    token: String,
-    /// Staff and admins whose command menu is set (it can only be set once they have written).
-    menus: std::sync::Mutex<std::collections::HashSet<u64>>,
-}
-
-impl App {
-    /// Runs a change to the knowledge base (a reload, an upload, a removal) off the async
-    /// workers, and counts it as a reload.
-    async fn change<T, E>(
-        &self,
-        f: impl FnOnce(&KnowledgeBase) -> Result<T, E> + Send + 'static,
-    ) -> anyhow::Result<Result<T, E>>
-    where
-        T: Send + 'static,
-        E: Send + 'static,
-    {
-        let kb = self.kb.clone();
-        let result = tokio::task::spawn_blocking(move || f(&kb)).await?;
-        self.metrics.observe_reload(result.is_ok());
-        Ok(result)
-    }
-}
+use guard::Roles;
+use reply::EXPIRED;
 
 fn make_bot(s: &BotSettings) -> anyhow::Result<Bot> {
     let bot = Bot::new(s.token.expose());
@@ -94,7 +64,7 @@ fn make_bot(s: &BotSettings) -> anyhow::Result<Bot> {
 
 /// Runs the bot until SIGINT or SIGTERM.
 pub async fn run(settings: Settings, bot_settings: BotSettings) -> anyhow::Result<()> {
-    let token = bot_settings.token.expose().to_owned();
+    let token = bot_settings.token.clone();
     let kb = open_knowledge(&settings).await?;
     let bot = make_bot(&bot_settings)?;
     // A client of its own for announcements: its 429s and queue never touch the replies.
@@ -106,7 +76,7 @@ pub async fn run(settings: Settings, bot_settings: BotSettings) -> anyhow::Resul
         metrics: Arc::new(Metrics::default()),
         top: settings.top,
         announcements: tx,
-        uploads: pending::Pending::new(uploads::MAX_PENDING_UPLOADS),
+        uploads: pending::Pending::new(documents::MAX_PENDING_UPLOADS),
         synonyms: pending::Pending::new(8),
         token: token.clone(),
         menus: Default::default(),
@@ -127,11 +97,8 @@ pub async fn run(settings: Settings, bot_settings: BotSettings) -> anyhow::Resul
     };
     let heartbeat = listen::heartbeat(bot.clone(), store.clone(), token.clone());
     let worker_task = start_broadcast(&bot_settings, broadcast_bot, rx, &app);
-    if let Err(e) = roles::set_default_menu(&bot).await {
-        log::warn!(
-            "cannot set the command menu: {}",
-            redact(&e.to_string(), &token)
-        );
+    if let Err(e) = commands::set_default_menu(&bot).await {
+        log::warn!("cannot set the command menu: {e}");
     }
     let (intake, sweeper) = start_intake(&bot, me, &app, bot_settings.max_backlog).await;
     let result = match bot_settings.webhook {
@@ -172,7 +139,6 @@ fn start_broadcast(
     };
     let sender = TelegramSender {
         bot: broadcast_bot.clone(),
-        token: app.token.clone(),
     };
     let worker = Worker::new(app.kb.store().clone(), sender, pace);
     tokio::spawn(announcements::run_worker(
@@ -254,28 +220,28 @@ fn stop_on_signal() -> watch::Receiver<bool> {
 /// queries to answers.
 pub(crate) fn handler() -> UpdateHandler<anyhow::Error> {
     // Staff and admin commands are answered only in private chats.
-    let in_group = || dptree::filter(roles::in_group).endpoint(roles::private_only);
+    let in_group = || dptree::filter(guard::in_group).endpoint(guard::private_only);
     let admin = dptree::entry()
         .filter_command::<AdminCommand>()
         .branch(
-            dptree::filter(roles::from_admin)
+            dptree::filter(guard::from_admin)
                 .branch(in_group())
                 .endpoint(admin::handle),
         )
-        .endpoint(roles::refuse);
+        .endpoint(guard::refuse);
     let staff = dptree::entry()
         .filter_command::<StaffCommand>()
         .branch(
-            dptree::filter(roles::from_staff)
+            dptree::filter(guard::from_staff)
                 .branch(in_group())
                 .endpoint(staff::handle),
         )
-        .endpoint(roles::refuse);
+        .endpoint(guard::refuse);
     let citizen = dptree::entry()
         .filter_command::<CitizenCommand>()
         .endpoint(citizen::handle);
     let messages = Update::filter_message()
-        .branch(Message::filter_document().endpoint(uploads::on_document))
+        .branch(Message::filter_document().endpoint(documents::on_document))
         .branch(admin)
         .branch(staff)
         .branch(citizen)
@@ -283,36 +249,7 @@ pub(crate) fn handler() -> UpdateHandler<anyhow::Error> {
     dptree::entry()
         .branch(messages)
         .branch(Update::filter_callback_query().endpoint(on_callback))
-        .branch(Update::filter_inline_query().endpoint(answers::on_inline))
-}
-
-/// What a button press gets: the toast Telegram shows at once, and the work that follows it
-/// (sending the passage, reloading the knowledge base, …), done after the press is answered.
-pub struct Pressed {
-    pub toast: String,
-    pub then:
-        Option<std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>> + Send>>>,
-}
-
-impl Pressed {
-    /// A toast and nothing more.
-    pub fn toast(text: impl Into<String>) -> Pressed {
-        Pressed {
-            toast: text.into(),
-            then: None,
-        }
-    }
-
-    /// A toast, then `work`.
-    pub fn then(
-        text: impl Into<String>,
-        work: impl std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
-    ) -> Pressed {
-        Pressed {
-            toast: text.into(),
-            then: Some(Box::pin(work)),
-        }
-    }
+        .branch(Update::filter_inline_query().endpoint(inline::on_inline))
 }
 
 /// A button press: parsed into a [`Callback`] and handed to the room that made the button,
@@ -333,7 +270,7 @@ async fn on_callback(bot: Bot, q: CallbackQuery, app: Arc<App>) -> anyhow::Resul
             staff::button(bot.clone(), q.clone(), app.clone(), id, send).await
         }
         Ok(cb @ (Callback::Upload { .. } | Callback::Remove { .. } | Callback::RemoveCancel)) => {
-            uploads::button(bot.clone(), q.clone(), app.clone(), cb).await
+            documents::button(bot.clone(), q.clone(), app.clone(), cb).await
         }
         Ok(Callback::Synonym { id, save }) => {
             synonyms::button(bot.clone(), q.clone(), app.clone(), id, save).await
@@ -341,14 +278,14 @@ async fn on_callback(bot: Bot, q: CallbackQuery, app: Arc<App>) -> anyhow::Resul
         Ok(Callback::Noop) => Ok(Pressed::toast("")),
     };
     let pressed = pressed.unwrap_or_else(|e| {
-        log::error!("button: {}", redact(&format!("{e:#}"), &app.token));
+        log::error!("button: {e:#}");
         Pressed::toast(reply::UNAVAILABLE)
     });
     bot.answer_callback_query(q.id).text(pressed.toast).await?;
     if let Some(work) = pressed.then
         && let Err(e) = work.await
     {
-        log::error!("button: {}", redact(&format!("{e:#}"), &app.token));
+        log::error!("button: {e:#}");
     }
     Ok(())
 }

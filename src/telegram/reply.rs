@@ -1,6 +1,6 @@
-//! The one path every reply takes to Telegram: HTML, no link previews, a keyboard under the
-//! last message, and one rule for 429 (wait `retry_after`, bounded, then resend). Also what
-//! keeps the token out of logs.
+//! The one path every reply takes to Telegram: HTML split to fit (by [`super::html`]), no link
+//! previews, the first part as a reply, a keyboard under the last part, and one rule for 429
+//! (wait `retry_after`, bounded, then resend).
 //!
 //! Announcements to subscribers do not come through here: they go through the broadcast
 //! worker's own client and pacing (see `announcements.rs`), so a 429 there never delays a reply.
@@ -14,7 +14,7 @@ use teloxide::types::{
     InlineKeyboardMarkup, LinkPreviewOptions, MessageId, ParseMode, ReplyParameters,
 };
 
-use crate::render;
+use super::html;
 
 /// Longest wait for a 429's `retry_after` before a reply is given up; a citizen would not wait
 /// longer either.
@@ -23,7 +23,7 @@ const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
 const RETRIES: usize = 2;
 
 /// What the person sees when the search itself failed.
-pub const UNAVAILABLE: &str = render::UNAVAILABLE_TEXT;
+pub const UNAVAILABLE: &str = crate::answer::wording::UNAVAILABLE_TEXT;
 /// What a stale or unknown button says.
 pub const EXPIRED: &str = "这个按钮已失效。";
 
@@ -37,35 +37,35 @@ fn no_preview() -> LinkPreviewOptions {
     }
 }
 
-/// One reply: its HTML, the keyboard under it, and the message it answers.
+/// One message to send: its HTML, the keyboard under it, and the message it answers.
 #[derive(Debug, Clone, Default)]
-pub struct Reply {
+pub struct Outgoing {
     html: String,
     keyboard: Option<InlineKeyboardMarkup>,
     reply_to: Option<MessageId>,
 }
 
-impl Reply {
+impl Outgoing {
     /// A reply of Telegram HTML (escaped and balanced by whoever built it).
-    pub fn html(html: impl Into<String>) -> Reply {
-        Reply {
+    pub fn html(html: impl Into<String>) -> Outgoing {
+        Outgoing {
             html: html.into(),
-            ..Reply::default()
+            ..Outgoing::default()
         }
     }
 
     /// A reply of plain text, escaped here.
-    pub fn text(text: &str) -> Reply {
-        Reply::html(render::escape_html(text))
+    pub fn text(text: &str) -> Outgoing {
+        Outgoing::html(html::escape_html(text))
     }
 
-    pub fn keyboard(mut self, keyboard: InlineKeyboardMarkup) -> Reply {
+    pub fn keyboard(mut self, keyboard: InlineKeyboardMarkup) -> Outgoing {
         self.keyboard = Some(keyboard);
         self
     }
 
     /// Sent as a reply to `message` (still sent if that message is gone).
-    pub fn reply_to(mut self, message: Option<MessageId>) -> Reply {
+    pub fn reply_to(mut self, message: Option<MessageId>) -> Outgoing {
         self.reply_to = message;
         self
     }
@@ -74,8 +74,8 @@ impl Reply {
 /// Sends a reply, the one way every reply goes: split to fit Telegram's limit without cutting
 /// a tag or an entity, the first part as a reply, the keyboard under the last part; a part that
 /// gets a 429 waits `retry_after` (bounded) and is sent again. Returns the last message sent.
-pub async fn send(bot: &Bot, chat: ChatId, reply: Reply) -> Result<Message, RequestError> {
-    let parts = render::split_html(&reply.html, render::TELEGRAM_MAX_CHARS);
+pub async fn send(bot: &Bot, chat: ChatId, reply: Outgoing) -> Result<Message, RequestError> {
+    let parts = html::split_html(&reply.html, html::TELEGRAM_MAX_CHARS);
     let last = parts.len().saturating_sub(1);
     let mut sent = None;
     for (i, part) in parts.into_iter().enumerate() {
@@ -124,7 +124,7 @@ async fn send_part(
 
 /// Sends plain text to `chat`.
 pub async fn send_text(bot: &Bot, chat: ChatId, text: &str) -> Result<Message, RequestError> {
-    send(bot, chat, Reply::text(text)).await
+    send(bot, chat, Outgoing::text(text)).await
 }
 
 /// The chat a button was pressed in: its message's chat, or the private chat with the user.
@@ -132,26 +132,4 @@ pub fn callback_chat(q: &CallbackQuery) -> ChatId {
     q.regular_message()
         .map(|m| m.chat.id)
         .unwrap_or(ChatId(q.from.id.0 as i64))
-}
-
-/// Removes the bot token from text bound for a log (teloxide's request URLs contain it).
-pub fn redact(text: &str, token: &str) -> String {
-    if token.is_empty() {
-        text.to_owned()
-    } else {
-        text.replace(token, "***")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_token_is_redacted() {
-        assert_eq!(
-            redact("GET /bot123:ABC/GetUpdates", "123:ABC"),
-            "GET /bot***/GetUpdates"
-        );
-    }
 }

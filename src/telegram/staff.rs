@@ -5,24 +5,17 @@ use std::sync::Arc;
 
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
-use teloxide::utils::command::BotCommands;
 
+use super::App;
 use super::callback::Callback;
-use super::reply::{Reply, send, send_text};
-use super::{App, Pressed};
-use crate::render::escape_html;
+use super::callback::Pressed;
+use super::commands::StaffCommand;
+use super::html::escape_html;
+use super::reply::{Outgoing, send, send_text};
 use crate::time::now_unix;
 
 /// Longest announcement accepted, in characters (a Telegram message holds 4096).
 pub const MAX_ANNOUNCEMENT_CHARS: usize = 3500;
-
-/// 工作人员命令：
-#[derive(BotCommands, Clone, Debug, PartialEq, Eq)]
-#[command(rename_rule = "lowercase")]
-pub enum StaffCommand {
-    /// 向所有订阅者发布公告：/announce 公告内容
-    Announce(String),
-}
 
 /// `/announce 文本` in a private chat (the handler tree answers it in groups): a preview for
 /// its author with 发送 and 取消.
@@ -73,7 +66,7 @@ pub async fn handle(
         "公告预览（将发送给 {subscribers} 位订阅者）：\n\n{}",
         escape_html(&text)
     );
-    send(&bot, chat, Reply::html(preview).keyboard(keyboard)).await?;
+    send(&bot, chat, Outgoing::html(preview).keyboard(keyboard)).await?;
     Ok(())
 }
 

@@ -13,14 +13,15 @@ use std::sync::Arc;
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
+use super::App;
 use super::admin::{change_failure, reload_summary};
 use super::callback::Callback;
-use super::reply::{Reply, callback_chat, send, send_text};
-use super::{App, Pressed};
+use super::callback::Pressed;
+use super::html::escape_html;
+use super::reply::{Outgoing, callback_chat, send, send_text};
 use crate::grade::Match;
 use crate::knowledge::synonyms::parse_group;
 use crate::knowledge::{Group, MAX_GROUP_WORDS, MAX_WORD_CHARS, SynonymError, Which};
-use crate::render::escape_html;
 use crate::service::SynonymImpact;
 
 const USAGE: &str = "用法：\n/synonym list —— 查看全部同义词组\n/synonym 托育 —— 查看包含这个词的组\n/synonym 托儿所 托育 托位 —— 添加一组（市民的说法和报告里的说法放在一起；一行一组，可以一次发几行），先预览，确认后保存\n/synonym remove 7 —— 删除第 7 组；/synonym remove 托儿所 托育 托位 —— 删除正好由这些词组成的一组";
@@ -162,12 +163,15 @@ async fn preview(
     }
     let kb = app.kb.clone();
     let trial = groups.clone();
-    let impact = tokio::task::spawn_blocking(move || kb.synonym_impact(&trial)).await?;
+    let impact = tokio::task::spawn_blocking(move || {
+        kb.synonym_impact(&trial, crate::answer::suggest::EXAMPLE_POOL)
+    })
+    .await?;
     let impact = match impact {
         Ok(i) => i,
         Err(e) => {
             let text = format!("无法试算这组同义词，没有任何改动：\n{e}");
-            send_text(bot, chat, &super::reply::redact(&text, &app.token)).await?;
+            send_text(bot, chat, &app.token.redact(&text)).await?;
             return Ok(());
         }
     };
@@ -183,7 +187,7 @@ async fn preview(
     send(
         bot,
         chat,
-        Reply::html(escape_html(&text)).keyboard(keyboard),
+        Outgoing::html(escape_html(&text)).keyboard(keyboard),
     )
     .await?;
     Ok(())

@@ -228,7 +228,7 @@ async fn answer_buttons_show_the_source_more_results_and_record_feedback() {
         "已显示更多结果"
     );
     let sent = api.wait_sent(606, 2).await;
-    let next = lianghui_bot::render::marker(shown + 1);
+    let next = lianghui_bot::answer::wording::marker(shown + 1);
     assert!(
         sent.last().unwrap().starts_with(&next),
         "{next} {:?}",

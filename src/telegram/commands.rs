@@ -1,7 +1,8 @@
-//! Who may do what: citizens, staff and admins, the filters the handler tree routes on, the
-//! refusal for everyone else, and each role's command menu.
+//! Every command the bot knows, one `BotCommands` enum per role whose doc comments are the
+//! help text and the command menus: the citizens' menu for everyone, and each staff member's
+//! and admin's own, set in their chat the first time they write (Telegram refuses a menu for a
+//! chat that never wrote: `chat not found`).
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use teloxide::RequestError;
@@ -10,75 +11,48 @@ use teloxide::types::{BotCommand, BotCommandScope, Recipient};
 use teloxide::utils::command::BotCommands;
 
 use super::App;
-use super::admin::AdminCommand;
-use super::citizen::CitizenCommand;
-use super::reply::send_text;
-use super::staff::StaffCommand;
+use super::guard::Roles;
 
-/// The user ids of staff and admins; everyone else is a citizen.
-#[derive(Debug, Clone, Default)]
-pub struct Roles {
-    admins: HashSet<u64>,
-    staff: HashSet<u64>,
+/// 市民可用的命令：
+#[derive(BotCommands, Clone, Debug, PartialEq, Eq)]
+#[command(rename_rule = "lowercase")]
+pub enum CitizenCommand {
+    /// 开始使用，查看示例问题
+    Start,
+    /// 查看帮助
+    Help,
+    /// 提问，例如 /ask 今年经济增长目标是多少
+    Ask(String),
+    /// 查看知识库中的报告
+    Sources,
+    /// 订阅公告
+    Subscribe,
+    /// 取消订阅公告
+    Unsubscribe,
 }
 
-impl Roles {
-    pub fn new(admins: &[u64], staff: &[u64]) -> Self {
-        Roles {
-            admins: admins.iter().copied().collect(),
-            staff: staff.iter().copied().collect(),
-        }
-    }
-
-    pub fn is_admin(&self, user: u64) -> bool {
-        self.admins.contains(&user)
-    }
-
-    /// Admins are staff too.
-    pub fn is_staff(&self, user: u64) -> bool {
-        self.staff.contains(&user) || self.is_admin(user)
-    }
+/// 工作人员命令：
+#[derive(BotCommands, Clone, Debug, PartialEq, Eq)]
+#[command(rename_rule = "lowercase")]
+pub enum StaffCommand {
+    /// 向所有订阅者发布公告：/announce 公告内容
+    Announce(String),
 }
 
-/// Handler-tree filter: the message comes from an admin.
-pub fn from_admin(msg: Message, app: Arc<App>) -> bool {
-    msg.from
-        .as_ref()
-        .is_some_and(|u| app.roles.is_admin(u.id.0))
-}
-
-/// Handler-tree filter: the message comes from staff (or an admin).
-pub fn from_staff(msg: Message, app: Arc<App>) -> bool {
-    msg.from
-        .as_ref()
-        .is_some_and(|u| app.roles.is_staff(u.id.0))
-}
-
-/// Handler-tree filter: the message was sent in a group or channel, not a private chat.
-pub fn in_group(msg: Message) -> bool {
-    !msg.chat.is_private()
-}
-
-/// What a staff or admin command in a group gets: statistics, the questions asked,
-/// announcements and the knowledge folder are not for a group to read.
-pub async fn private_only(bot: Bot, msg: Message) -> anyhow::Result<()> {
-    send_text(&bot, msg.chat.id, "管理命令请在和我的私聊中使用。").await?;
-    Ok(())
-}
-
-/// Refuses a staff or admin command from someone without the role; logs the refusal.
-pub async fn refuse(bot: Bot, msg: Message) -> anyhow::Result<()> {
-    let command = msg
-        .text()
-        .and_then(|t| t.split_whitespace().next())
-        .unwrap_or("(no text)");
-    log::warn!(
-        "refused {command} from user {:?} in chat {}",
-        msg.from.as_ref().map(|u| u.id.0),
-        msg.chat.id
-    );
-    send_text(&bot, msg.chat.id, "抱歉，您没有使用这个命令的权限。").await?;
-    Ok(())
+/// 管理员命令：
+#[derive(BotCommands, Clone, Debug, PartialEq, Eq)]
+#[command(rename_rule = "lowercase")]
+pub enum AdminCommand {
+    /// 重新加载知识库
+    Reload,
+    /// 查看使用统计
+    Stats,
+    /// 查看最常见的未能回答和被点 👎 的问题
+    Gaps,
+    /// 从知识库删除文档（上传文档：直接发送 .md 或 .txt 文件）
+    Remove,
+    /// 同义词：/synonym list 查看；/synonym 托儿所 托育 托位 添加；/synonym remove 编号 删除
+    Synonym(String),
 }
 
 /// The commands `user` may use, with their descriptions.
@@ -143,10 +117,7 @@ pub fn menu_on_first_write(bot: &Bot, app: &Arc<App>, update: &Update) {
     let app = app.clone();
     tokio::spawn(async move {
         if let Err(e) = request.await {
-            log::warn!(
-                "cannot set a staff command menu: {}",
-                super::reply::redact(&e.to_string(), &app.token)
-            );
+            log::warn!("cannot set a staff command menu: {}", e);
             app.menus
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
@@ -160,11 +131,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn admins_are_staff_too() {
+    fn commands_parse() {
+        assert_eq!(
+            CitizenCommand::parse("/ask 人才公寓", "bot").ok(),
+            Some(CitizenCommand::Ask("人才公寓".into()))
+        );
+        assert_eq!(
+            CitizenCommand::parse("/ask@bot", "bot").ok(),
+            Some(CitizenCommand::Ask(String::new()))
+        );
+        assert!(CitizenCommand::parse("/ask@otherbot x", "bot").is_err());
+        assert!(AdminCommand::parse("/reload", "bot").is_ok());
+        assert!(AdminCommand::parse("/gaps@bot", "bot").is_ok());
+    }
+
+    #[test]
+    fn menus_are_per_role_and_named_as_telegram_takes_them() {
         let roles = Roles::new(&[1], &[2]);
-        assert!(roles.is_admin(1) && roles.is_staff(1));
-        assert!(!roles.is_admin(2) && roles.is_staff(2));
-        assert!(!roles.is_staff(3));
         let help = help_text(&roles, Some(1));
         assert!(
             help.contains("/announce") && help.contains("/reload"),

@@ -10,9 +10,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+pub mod json;
+pub mod plain;
+
+use crate::answer::{self, Ask, QuestionLog, Reply, wording};
 use crate::config::Settings;
-use crate::render::{self, JsonAnswer};
-use crate::service::{self, AskError, DATABASE_FILE, KnowledgeBase};
+use crate::service::{self, DATABASE_FILE, KnowledgeBase};
+use json::JsonAnswer;
 
 /// Opens the knowledge base of `settings` (building the index if needed).
 fn open(settings: &Settings) -> Result<KnowledgeBase> {
@@ -26,37 +30,37 @@ fn open(settings: &Settings) -> Result<KnowledgeBase> {
 }
 
 /// Prints one answer (or why there is none) as text or as a JSON line.
-fn respond(
+fn print_answer(
     kb: &KnowledgeBase,
     raw: &str,
     top: usize,
     json: bool,
     out: &mut dyn Write,
 ) -> Result<()> {
-    match (kb.ask(raw, 0, top), json) {
-        (Ok(page), true) => writeln!(
-            out,
-            "{}",
-            serde_json::to_string(&JsonAnswer::new(&page.answer))?
-        )?,
-        (Ok(page), false) if page.answer.abstained() && page.answer.small_talk.is_none() => {
-            let suggestions = kb.suggestions(Some(raw), 3);
-            writeln!(out, "{}\n", render::not_found_text(&suggestions))?
-        }
-        (Ok(page), false) => writeln!(out, "{}\n", render::render_plain(&page.answer))?,
-        (Err(e), true) => {
-            if let AskError::Search(e) = &e {
-                log::error!("search failed: {e}");
-            }
-            let line = JsonAnswer::rejected(raw, e.to_string());
-            writeln!(out, "{}", serde_json::to_string(&line)?)?
-        }
-        (Err(AskError::Question(e)), false) => writeln!(out, "{}\n", render::rejection_text(&e))?,
-        (Err(AskError::Search(e)), false) => {
-            log::error!("search failed: {e}");
-            writeln!(out, "{}\n", render::UNAVAILABLE_TEXT)?
-        }
+    let ask = if json {
+        Ask::first(top).without_suggestions()
+    } else {
+        Ask::first(top)
+    };
+    let reply = answer::respond(kb, raw, ask, &QuestionLog::off());
+    if json {
+        let line = match &reply {
+            Reply::Found { answer, .. } | Reply::NotFound { answer, .. } => JsonAnswer::new(answer),
+            Reply::SmallTalk { question, kind, .. } => JsonAnswer::small_talk(question, *kind),
+            Reply::Rejected { error, .. } => JsonAnswer::rejected(raw, error.to_string()),
+            Reply::Unavailable { .. } => JsonAnswer::rejected(raw, "search failed".to_owned()),
+        };
+        writeln!(out, "{}", serde_json::to_string(&line)?)?;
+        return Ok(());
     }
+    let text = match &reply {
+        Reply::Found { answer, .. } => plain::render_plain(answer),
+        Reply::NotFound { suggestions, .. } => wording::not_found_text(suggestions),
+        Reply::SmallTalk { kind, scope, .. } => wording::small_talk_text(*kind, scope),
+        Reply::Rejected { error, .. } => wording::rejection_text(error),
+        Reply::Unavailable { .. } => wording::UNAVAILABLE_TEXT.to_owned(),
+    };
+    writeln!(out, "{text}\n")?;
     Ok(())
 }
 
@@ -71,7 +75,7 @@ pub fn ask(
 ) -> Result<()> {
     let kb = open(settings)?;
     match question {
-        Some(q) => respond(&kb, q, settings.top, json, out)?,
+        Some(q) => print_answer(&kb, q, settings.top, json, out)?,
         None => {
             for line in input.split(b'\n') {
                 let line = line.context("cannot read standard input")?;
@@ -80,7 +84,7 @@ pub fn ask(
                 if text.trim().is_empty() && !json {
                     continue;
                 }
-                respond(&kb, text, settings.top, json, out)?;
+                print_answer(&kb, text, settings.top, json, out)?;
             }
         }
     }
@@ -94,7 +98,7 @@ const CHAT_HELP: &str = "直接输入问题即可，例如：今年全区经济�
 /// from a pipe, plain lines.
 pub fn chat(settings: &Settings, out: &mut dyn Write) -> Result<()> {
     let kb = open(settings)?;
-    let scope = render::scope_phrase(&kb.engine().manifest().scope);
+    let scope = wording::scope_phrase(&kb.engine().manifest().scope);
     writeln!(out, "两会问答（{scope}）。{CHAT_HELP}")?;
     if !std::io::stdin().is_terminal() {
         for line in std::io::stdin().lock().split(b'\n') {
@@ -144,9 +148,9 @@ fn chat_line(
         "" => {}
         "/quit" | "/exit" => return Ok(false),
         "/help" | "/start" => writeln!(out, "{CHAT_HELP}")?,
-        "/sources" => writeln!(out, "{}", render::render_sources(kb.engine().manifest()))?,
+        "/sources" => writeln!(out, "{}", wording::documents_text(kb.engine().manifest()))?,
         _ if line.starts_with('/') => writeln!(out, "未知命令。{CHAT_HELP}")?,
-        _ => respond(kb, line, settings.top, false, out)?,
+        _ => print_answer(kb, line, settings.top, false, out)?,
     }
     Ok(true)
 }

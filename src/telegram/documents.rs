@@ -7,13 +7,15 @@ use teloxide::net::Download;
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
+use super::App;
 use super::admin::{change_failure, reload_summary};
+use super::callback::Pressed;
 use super::callback::{Callback, RemoveStep};
-use super::reply::{EXPIRED, Reply, callback_chat, send, send_text};
-use super::{App, Pressed};
+use super::html::escape_html;
+use super::reply::{EXPIRED, Outgoing, callback_chat, send, send_text};
+use crate::config::Secret;
 use crate::index::passages;
 use crate::knowledge::{self, ANNOUNCEMENTS_ID, MAX_FILE_BYTES, NameError, UploadError};
-use crate::render::escape_html;
 use crate::service::{ChangeError, Reload};
 
 /// Longest document title on a button or in a question to the admin, in characters; the
@@ -54,7 +56,7 @@ pub async fn on_document(bot: Bot, msg: Message, app: std::sync::Arc<App>) -> an
         return Ok(());
     }
     let Some(admin) = user.filter(|u| app.roles.is_admin(*u)) else {
-        return super::roles::refuse(bot, msg).await;
+        return super::guard::refuse(bot, msg).await;
     };
     let name = match knowledge::upload_name(doc.file_name.as_deref().unwrap_or_default()) {
         Ok(n) => n,
@@ -68,7 +70,7 @@ pub async fn on_document(bot: Bot, msg: Message, app: std::sync::Arc<App>) -> an
         send_text(&bot, chat, &text).await?;
         return Ok(());
     }
-    let Some(bytes) = download(&bot, doc, &app.token).await else {
+    let Some(bytes) = download(&bot, doc).await else {
         send_text(
             &bot,
             chat,
@@ -104,21 +106,18 @@ pub async fn on_document(bot: Bot, msg: Message, app: std::sync::Arc<App>) -> an
     send(
         &bot,
         chat,
-        Reply::html(escape_html(&text)).keyboard(keyboard),
+        Outgoing::html(escape_html(&text)).keyboard(keyboard),
     )
     .await?;
     Ok(())
 }
 
 /// The bytes of an uploaded file; None (logged) when Telegram does not give them.
-async fn download(bot: &Bot, doc: &teloxide::types::Document, token: &str) -> Option<Vec<u8>> {
+async fn download(bot: &Bot, doc: &teloxide::types::Document) -> Option<Vec<u8>> {
     let file = match bot.get_file(doc.file.id.clone()).await {
         Ok(f) => f,
         Err(e) => {
-            log::warn!(
-                "upload: getFile failed: {}",
-                super::reply::redact(&e.to_string(), token)
-            );
+            log::warn!("upload: getFile failed: {e}");
             return None;
         }
     };
@@ -126,10 +125,7 @@ async fn download(bot: &Bot, doc: &teloxide::types::Document, token: &str) -> Op
     match bot.download_file(&file.path, &mut bytes).await {
         Ok(()) => Some(bytes),
         Err(e) => {
-            log::warn!(
-                "upload: download failed: {}",
-                super::reply::redact(&e.to_string(), token)
-            );
+            log::warn!("upload: download failed: {e}");
             None
         }
     }
@@ -211,7 +207,7 @@ pub async fn remove_command(bot: &Bot, chat: ChatId, app: &App) -> anyhow::Resul
     send(
         bot,
         chat,
-        Reply::html("选择要删除的文档：".to_owned()).keyboard(keyboard),
+        Outgoing::html("选择要删除的文档：".to_owned()).keyboard(keyboard),
     )
     .await?;
     Ok(())
@@ -266,7 +262,7 @@ pub async fn button(
     }
 }
 
-fn change_report(result: Result<Reload, ChangeError>, token: &str) -> String {
+fn change_report(result: Result<Reload, ChangeError>, token: &Secret) -> String {
     match result {
         Ok(reload) => reload_summary(&reload),
         Err(e) => change_failure(&e, token),
@@ -310,7 +306,7 @@ fn remove_button(
                 send(
                     &bot,
                     chat,
-                    Reply::html(escape_html(&text)).keyboard(keyboard),
+                    Outgoing::html(escape_html(&text)).keyboard(keyboard),
                 )
                 .await?;
                 Ok(())

@@ -1,15 +1,9 @@
-//! Hits to an [`Answer`]: excerpts in whole sentences of the report's own text, led by the
-//! sentence that answers, with the question's words marked; graded (direct, related, none)
-//! with the reasons a related answer is not direct. How an answer reads is `render`'s.
-//!
-//! No I/O and no network.
+//! Excerpts: the sentences of a passage a citizen is shown, in the report's own text, led by
+//! the sentence that holds most of the question, cut at clauses only when one sentence is too
+//! long; with the question's words marked. How marks look is the front end's
+//! ([`Excerpt::render`] takes its escaping and its mark delimiters). Pure.
 
 use std::ops::Range;
-
-use crate::grade::{Grade, Match, SmallTalk};
-use crate::index::passages::Passage;
-use crate::knowledge::Scope;
-use crate::search::Hits;
 
 /// Characters of passage text an excerpt shows, about.
 pub const EXCERPT_CHARS: usize = 150;
@@ -25,77 +19,28 @@ pub struct Excerpt {
     pub cut_end: bool,
 }
 
-/// One result of an answer.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Item {
-    pub rank: usize,
-    pub score: f32,
-    pub passage: Passage,
-    pub excerpt: Excerpt,
-}
-
-/// The answer to one question: graded results, or none when the reports do not say.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Answer {
-    pub question: String,
-    pub items: Vec<Item>,
-    /// How well the reports answer it, and why not directly.
-    pub grade: Grade,
-    /// What the knowledge base speaks for.
-    pub scope: Scope,
-    /// Set when the message was small talk rather than a question.
-    pub small_talk: Option<SmallTalk>,
-    /// Share of the question's weighted words the best passage holds (0..=1), also when it was
-    /// too little to answer.
-    pub coverage: f32,
-}
-
-impl Answer {
-    pub fn from_hits(question: &str, hits: &Hits, first_rank: usize) -> Answer {
-        let items = hits
-            .hits
-            .iter()
-            .enumerate()
-            .map(|(i, h)| Item {
-                rank: first_rank + i,
-                score: h.score,
-                passage: h.passage.clone(),
-                excerpt: excerpt(&h.passage.text, &h.marks, &h.anchors, EXCERPT_CHARS),
-            })
-            .collect();
-        let grade = if hits.hits.is_empty() {
-            Grade::none()
-        } else {
-            hits.grade.clone()
-        };
-        Answer {
-            question: question.to_owned(),
-            items,
-            grade,
-            scope: hits.scope.clone(),
-            small_talk: None,
-            coverage: hits.best_coverage,
+impl Excerpt {
+    /// The excerpt as a front end shows it: text passed through `esc`, marks between `open`
+    /// and `close`, a cut shown as ….
+    pub fn render(&self, esc: impl Fn(&str) -> String, open: &str, close: &str) -> String {
+        let e = self;
+        let mut out = String::with_capacity(e.text.len() + 16 * e.marks.len());
+        if e.cut_start {
+            out.push('…');
         }
-    }
-
-    /// The answer to small talk: no results, a friendly word.
-    pub fn small_talk(question: &str, kind: SmallTalk, scope: &Scope) -> Answer {
-        Answer {
-            question: question.to_owned(),
-            items: Vec::new(),
-            grade: Grade::none(),
-            scope: scope.clone(),
-            small_talk: Some(kind),
-            coverage: 0.0,
+        let mut at = 0;
+        for m in &e.marks {
+            out.push_str(&esc(&e.text[at..m.start]));
+            out.push_str(open);
+            out.push_str(&esc(&e.text[m.start..m.end]));
+            out.push_str(close);
+            at = m.end;
         }
-    }
-
-    pub fn tier(&self) -> Match {
-        self.grade.tier
-    }
-
-    pub fn abstained(&self) -> bool {
-        self.items.is_empty()
+        out.push_str(&esc(&e.text[at..]));
+        if e.cut_end {
+            out.push('…');
+        }
+        out
     }
 }
 

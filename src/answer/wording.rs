@@ -1,0 +1,304 @@
+//! What the bot says, in Chinese and free of any format: the lead that says how well the
+//! reports answer (报告里是这样说的 / 报告里没有直接的答案 / 报告里没有找到直接的答案), the
+//! one short source line under an excerpt, the full path and provenance for 原文, replies to
+//! small talk, not-found and rejected questions, the list of documents, and how many excerpts
+//! fit one phone screen. Front ends escape and lay these out; nothing here knows HTML.
+
+use crate::answer::{Answer, Item};
+use crate::grade::{Detail, Match, Reason, SmallTalk};
+use crate::index::Manifest;
+use crate::index::passages::{Passage, SECTION_SEP};
+use crate::knowledge::Scope;
+use crate::search::QuestionError;
+
+/// About how many characters the first reply may hold: one phone screen.
+pub const SCREEN_CHARS: usize = 600;
+/// Most excerpts one reply shows.
+pub const MAX_SHOWN: usize = 3;
+/// How close (in score) a second result must be to the first for a direct answer to show it.
+const CLOSE_SCORE: f32 = 0.15;
+/// What every front end says when the search itself failed (I/O, a broken index).
+pub const UNAVAILABLE_TEXT: &str = "暂时无法回答，请稍后再试。";
+/// What leads a `direct` answer.
+pub const DIRECT_LEAD: &str = "报告里是这样说的：";
+/// What leads a `related` answer that names what the reports do not cover.
+pub const RELATED_LEAD: &str = "报告里没有直接的答案，下面的内容可能有关：";
+/// What leads a `related` answer whose only doubt is how well the passage matches (part of the
+/// question's words, or no clear winner): the reports may well answer it, so the bot says it
+/// found no direct answer rather than that the reports have none.
+pub const CLOSEST_LEAD: &str = "报告里没有找到直接的答案，下面的内容可能有关：";
+/// What the bot says when the reports do not answer a question.
+pub const NOT_FOUND_TEXT: &str = "抱歉，两会报告里没有找到与这个问题相关的内容。";
+
+/// "北关区2024年": the area and years the knowledge base speaks for, as people say it.
+pub fn scope_phrase(scope: &Scope) -> String {
+    let area = scope.area.first().map_or("", String::as_str);
+    let years: Vec<String> = scope.years.iter().map(|y| format!("{y}年")).collect();
+    format!("{area}{}", years.join("、"))
+}
+
+/// The meeting date as people read it: the report's own words, with the year when the report
+/// leaves it out and the knowledge base speaks for one year ("2024年5月31日").
+pub fn meeting_date(p: &Passage, scope: &Scope) -> String {
+    match scope.years.as_slice() {
+        [year] if !p.dates.is_empty() && !p.dates.contains('年') => format!("{year}年{}", p.dates),
+        _ => p.dates.clone(),
+    }
+}
+
+/// Longest title a source line names; a longer one is named by its body (人大, 政协,
+/// 政府工作报告), the full title being in 原文.
+const SHORT_TITLE_CHARS: usize = 12;
+
+/// One short source line: document · section · meeting date
+/// ("政府工作报告 · 预期目标 全区经济增长6.5% · 2024年5月31日").
+pub fn source_line(p: &Passage, scope: &Scope) -> String {
+    let short_title = p.title.chars().count() <= SHORT_TITLE_CHARS;
+    let document = if short_title || p.body.is_empty() {
+        &p.title
+    } else {
+        &p.body
+    };
+    let section = p.section.rsplit(SECTION_SEP).next().unwrap_or_default();
+    [document.as_str(), section, &meeting_date(p, scope)]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// The full path of a passage: "《headline》 › section › subsection".
+pub fn source_path(p: &Passage) -> String {
+    if p.section.is_empty() {
+        format!("《{}》", p.title)
+    } else {
+        format!("《{}》{SECTION_SEP}{}", p.title, p.section)
+    }
+}
+
+/// "政府工作报告 · 北关区第十一届人民代表大会第四次会议 · 5月31日": who speaks, at which
+/// meeting, when.
+pub fn provenance(p: &Passage, scope: &Scope) -> String {
+    [p.body.clone(), p.meeting.clone(), meeting_date(p, scope)]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// What a detail asked for is called in a reply.
+fn detail_name(d: Detail) -> &'static str {
+    match d {
+        Detail::Amount => "具体金额",
+        Detail::Count => "具体数字",
+        Detail::Time => "具体时间",
+        Detail::Place => "具体地点",
+        Detail::Person => "具体人员",
+    }
+}
+
+/// The lead of an answer: that the reports answer it, or (for `related`) what they do not say
+/// and that what follows may be related, or (when only the match is in doubt) that it is the
+/// closest they say. Empty for `none` and for 更多 pages.
+pub fn lead(answer: &Answer) -> String {
+    if answer.items.first().is_none_or(|i| i.rank != 1) {
+        return String::new();
+    }
+    if answer.tier() == Match::Direct {
+        return DIRECT_LEAD.to_owned();
+    }
+    let scope = scope_phrase(&answer.scope);
+    let reasons = &answer.grade.reasons;
+    // What the reports cover comes first; the missing detail only when the scope is right.
+    let scope_note = reasons.iter().find_map(|r| match r {
+        Reason::OtherPlace(place) => {
+            Some(format!("这些报告讲的是{scope}的安排，没有专门谈{place}。"))
+        }
+        Reason::OtherYear(year) => {
+            Some(format!("这些报告讲的是{scope}的安排，没有{year}年的内容。"))
+        }
+        _ => None,
+    });
+    let detail = reasons.iter().find_map(|r| match r {
+        Reason::MissingDetail(d) => Some(*d),
+        _ => None,
+    });
+    // A plan gives the year, though not the day: say which year's plan the passage is in.
+    let plan = answer
+        .items
+        .first()
+        .and_then(|i| dated_section(&i.passage, &answer.scope));
+    match (scope_note, detail) {
+        (Some(note), _) => format!("{note}{RELATED_LEAD}"),
+        (None, Some(Detail::Time)) if plan.is_some() => format!(
+            "报告里没有直接的答案（没有写具体时间，列在“{}”里），下面的内容可能有关：",
+            plan.unwrap_or_default()
+        ),
+        (None, Some(d)) => format!(
+            "报告里没有直接的答案（没有写{}），下面的内容可能有关：",
+            detail_name(d)
+        ),
+        (None, None) => CLOSEST_LEAD.to_owned(),
+    }
+}
+
+/// The section of `passage` (innermost first) that names one of the years the reports speak
+/// for, such as 2024年重点工作安排.
+fn dated_section<'p>(passage: &'p Passage, scope: &Scope) -> Option<&'p str> {
+    passage
+        .section
+        .rsplit(SECTION_SEP)
+        .find(|part| scope.years.iter().any(|y| part.contains(&format!("{y}年"))))
+}
+
+/// The friendly reply to small talk, saying what the bot can do.
+pub fn small_talk_text(kind: SmallTalk, scope: &Scope) -> String {
+    let can = format!(
+        "我可以回答{}“两会”报告里的问题，比如今年的发展目标、重点项目、上学、看病、住房、就业。直接把问题发给我就行。",
+        scope_phrase(scope)
+    );
+    match kind {
+        SmallTalk::Greeting => format!("您好！{can}"),
+        SmallTalk::Thanks => "不客气！还有想了解的，随时问我。".to_owned(),
+        SmallTalk::WhoAreYou => format!("我是两会问答机器人，回答都摘自报告原文并注明出处。{can}"),
+        SmallTalk::Goodbye => "再见！有问题随时来问。".to_owned(),
+    }
+}
+
+/// The not-found reply, with questions the reports do answer, near the citizen's words.
+pub fn not_found_text(suggestions: &[String]) -> String {
+    let mut out = NOT_FOUND_TEXT.to_owned();
+    if !suggestions.is_empty() {
+        out.push_str("\n\n您可以试试问：");
+        for s in suggestions {
+            out.push_str(&format!("\n· {s}"));
+        }
+    }
+    out.push_str("\n\n发送 /sources 查看我读过的报告。");
+    out
+}
+
+/// The message a citizen sees for a question that cannot be searched.
+pub fn rejection_text(e: &QuestionError) -> String {
+    match e {
+        QuestionError::Empty => "请输入您的问题，例如：今年全区经济增长目标是多少？".to_owned(),
+        QuestionError::TooLong { max, .. } => format!("问题太长了，请精简到 {max} 字以内。"),
+        QuestionError::NoText => "没有看到文字，请用文字描述您的问题。".to_owned(),
+    }
+}
+
+/// Circled numbers that tie an excerpt to its 原文 button.
+pub fn marker(n: usize) -> String {
+    char::from_u32(0x2460 + n.saturating_sub(1).min(19) as u32)
+        .map_or_else(|| format!("({n})"), String::from)
+}
+
+/// Characters a block shows on a screen, about.
+fn screen_chars(item: &Item, scope: &Scope) -> usize {
+    item.excerpt.text.chars().count() + source_line(&item.passage, scope).chars().count() + 6
+}
+
+/// How many of the answer's items its reply shows: a direct answer's clear winner alone, or
+/// the results close to it; never more than [`MAX_SHOWN`] or one screen ([`SCREEN_CHARS`]).
+pub fn shown(answer: &Answer) -> usize {
+    let Some(first) = answer.items.first() else {
+        return 0;
+    };
+    let mut chars = lead(answer).chars().count() + screen_chars(first, &answer.scope);
+    let mut n = 1;
+    for item in answer.items.iter().skip(1).take(MAX_SHOWN - 1) {
+        let clear_winner = first.rank == 1
+            && answer.tier() == Match::Direct
+            && item.score < first.score - CLOSE_SCORE;
+        chars += screen_chars(item, &answer.scope);
+        if clear_winner || chars > SCREEN_CHARS {
+            break;
+        }
+        n += 1;
+    }
+    n
+}
+
+/// The documents of the knowledge base, as plain text.
+pub fn documents_text(m: &Manifest) -> String {
+    let mut out = format!(
+        "知识库共 {} 份报告、{} 段：\n",
+        m.documents.len(),
+        m.passages
+    );
+    for d in &m.documents {
+        out.push_str(&format!("· 《{}》", d.title));
+        if !d.meeting.is_empty() {
+            out.push_str(&format!("（{}）", d.meeting));
+        }
+        out.push('\n');
+    }
+    out.truncate(out.trim_end().len());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::answer::Excerpt;
+
+    fn related(section: &str, reasons: Vec<Reason>) -> Answer {
+        let text = "完成256个老旧小区燃气管道改造更新。".to_owned();
+        let passage = Passage {
+            id: "w-1".into(),
+            doc_id: "w".into(),
+            title: "政府工作报告".into(),
+            section: section.into(),
+            meeting: String::new(),
+            body: String::new(),
+            dates: String::new(),
+            ord: 0,
+            text: text.clone(),
+        };
+        Answer {
+            question: "燃气管子啥时候能换".into(),
+            items: vec![Item {
+                rank: 1,
+                score: 1.0,
+                passage,
+                excerpt: Excerpt {
+                    text,
+                    marks: Vec::new(),
+                    cut_start: false,
+                    cut_end: false,
+                },
+            }],
+            grade: crate::grade::Grade {
+                tier: Match::Related,
+                reasons,
+            },
+            scope: Scope {
+                area: vec!["北关区".into()],
+                years: vec![2024],
+            },
+            coverage: 0.5,
+        }
+    }
+
+    #[test]
+    fn leads_say_what_is_missing_and_only_that() {
+        let plan = format!("2024年重点工作安排{SECTION_SEP}切实改善民生");
+        let time = vec![Reason::MissingDetail(Detail::Time), Reason::Partial];
+        assert_eq!(
+            lead(&related(&plan, time.clone())),
+            "报告里没有直接的答案（没有写具体时间，列在“2024年重点工作安排”里），下面的内容可能有关："
+        );
+        assert_eq!(
+            lead(&related("切实改善民生", time)),
+            "报告里没有直接的答案（没有写具体时间），下面的内容可能有关："
+        );
+        // A section naming a year the reports are not about says nothing of the plan.
+        let old = vec![Reason::MissingDetail(Detail::Time)];
+        assert!(!lead(&related("2023年工作回顾", old)).contains("2023"));
+        // Only the match in doubt: no direct answer found, not "the reports have none".
+        let partial = vec![Reason::Partial, Reason::Unclear];
+        assert_eq!(lead(&related(&plan, partial)), CLOSEST_LEAD);
+        let other = vec![Reason::OtherYear(2023), Reason::MissingDetail(Detail::Time)];
+        assert!(lead(&related(&plan, other)).starts_with("这些报告讲的是北关区2024年的安排"));
+    }
+}
