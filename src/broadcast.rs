@@ -52,10 +52,13 @@ pub struct Pace {
     pub concurrency: usize,
 }
 
+/// Announcement messages per second over all chats unless configured otherwise.
+pub const DEFAULT_RATE: f64 = 25.0;
+
 impl Default for Pace {
     fn default() -> Self {
         Pace {
-            per_second: 25.0,
+            per_second: DEFAULT_RATE,
             max_attempts: 4,
             backoff: Duration::from_secs(1),
             concurrency: 32,

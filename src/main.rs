@@ -103,7 +103,7 @@ struct ServeArgs {
     #[arg(long, env = "LIANGHUI_STAFF", default_value = "")]
     staff: String,
     /// Announcement messages per second over all chats.
-    #[arg(long, env = "LIANGHUI_BROADCAST_RATE", default_value_t = 25.0)]
+    #[arg(long, env = "LIANGHUI_BROADCAST_RATE", default_value_t = lianghui_bot::broadcast::DEFAULT_RATE)]
     broadcast_rate: f64,
     /// Serve /healthz and /metrics on this address (for example 0.0.0.0:9090); empty for none.
     #[arg(long, env = "LIANGHUI_METRICS_ADDR", default_value = "")]

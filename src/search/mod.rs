@@ -528,28 +528,3 @@ impl SharedEngine {
         std::mem::replace(&mut *guard, Arc::new(engine))
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn forged_offsets_are_bounded() {
-        let dir = tempfile::tempdir().unwrap();
-        let settings = crate::config::Settings {
-            knowledge_dir: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge"),
-            data_dir: dir.path().to_path_buf(),
-            top: 3,
-            home_area: None,
-        };
-        let engine = crate::service::KnowledgeBase::open(&settings, &|_, _| {})
-            .unwrap()
-            .kb
-            .engine();
-        let q = Question::parse("项目建设").unwrap();
-        for (offset, top) in [(usize::MAX, 4), (3, usize::MAX), (usize::MAX, usize::MAX)] {
-            let hits = engine.search_from(&q, offset, top).unwrap();
-            assert!(hits.hits.len() <= MAX_RESULTS);
-        }
-    }
-}

@@ -6,12 +6,11 @@ use std::sync::Arc;
 use teloxide::prelude::*;
 
 use super::App;
+use super::changes::reload_summary;
 use super::commands::AdminCommand;
 use super::documents;
 use super::reply::send_text;
-use crate::config::Secret;
 use crate::grade::Match;
-use crate::service::{ChangeError, Reload};
 use crate::time::{format_cst, now_unix};
 
 /// An admin's command, in a private chat (the handler tree answers it in groups).
@@ -49,40 +48,6 @@ pub async fn handle(
     });
     send_text(&bot, chat, &text).await?;
     Ok(())
-}
-
-/// What a reload did, for the admin who asked for it.
-pub fn reload_summary(r: &Reload) -> String {
-    let list = |v: &[String]| {
-        if v.is_empty() {
-            "无".to_owned()
-        } else {
-            v.join("、")
-        }
-    };
-    format!(
-        "知识库已重新加载：{} 份报告、{} 段，用时 {:.1} 秒。\n新增：{}\n删除：{}\n修改：{}",
-        r.manifest.documents.len(),
-        r.manifest.passages,
-        r.elapsed.as_secs_f64(),
-        list(&r.changes.added),
-        list(&r.changes.removed),
-        list(&r.changes.changed)
-    )
-}
-
-/// What a failed change to the folder means for the admin.
-pub fn change_failure(e: &ChangeError, token: &Secret) -> String {
-    let detail = token.redact(&e.to_string());
-    match e {
-        ChangeError::Write(_) => format!("无法写入知识库文件夹，知识库没有改动：\n{detail}"),
-        ChangeError::Rejected(_) => format!("重新加载失败，知识库已恢复原状：\n{detail}"),
-        ChangeError::NotRestored { .. } => {
-            format!("重新加载失败，而且未能恢复原文件，请检查知识库文件夹：\n{detail}")
-        }
-        ChangeError::NoSuchFile(_) => "文件已不存在，请重新发送 /remove。".to_owned(),
-        ChangeError::Synonyms(e) => super::synonyms::problem(e),
-    }
 }
 
 async fn stats_text(app: &App) -> anyhow::Result<String> {

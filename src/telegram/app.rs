@@ -1,5 +1,5 @@
 //! The shared state of the running bot, handed to every handler through `dptree::deps!`: the
-//! knowledge base, who has which role, the metrics, the broadcast queue, what admins have
+//! knowledge base, who has which role ([`Roles`]), the metrics, the broadcast queue, what admins have
 //! previewed and not confirmed, and whose command menus are set.
 
 use std::collections::HashSet;
@@ -7,12 +7,35 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc;
 
-use super::documents;
-use super::guard::Roles;
-use super::pending::Pending;
+use super::pending::{Pending, Upload};
 use crate::config::Secret;
 use crate::metrics::Metrics;
 use crate::service::KnowledgeBase;
+
+/// The user ids of staff and admins; everyone else is a citizen.
+#[derive(Debug, Clone, Default)]
+pub struct Roles {
+    admins: HashSet<u64>,
+    staff: HashSet<u64>,
+}
+
+impl Roles {
+    pub fn new(admins: &[u64], staff: &[u64]) -> Self {
+        Roles {
+            admins: admins.iter().copied().collect(),
+            staff: staff.iter().copied().collect(),
+        }
+    }
+
+    pub fn is_admin(&self, user: u64) -> bool {
+        self.admins.contains(&user)
+    }
+
+    /// Admins are staff too.
+    pub fn is_staff(&self, user: u64) -> bool {
+        self.staff.contains(&user) || self.is_admin(user)
+    }
+}
 
 /// Shared state of the running bot, handed to handlers through `dptree::deps!`.
 pub struct App {
@@ -23,7 +46,7 @@ pub struct App {
     pub top: usize,
     /// Confirmed announcements, for the broadcast worker.
     pub announcements: mpsc::UnboundedSender<i64>,
-    pub uploads: Pending<documents::Upload>,
+    pub uploads: Pending<Upload>,
     /// Synonym groups previewed and awaiting 确认.
     pub synonyms: Pending<Vec<Vec<String>>>,
     /// The bot token, only to remove it from errors shown to admins (logs are redacted where
@@ -48,5 +71,18 @@ impl App {
         let result = tokio::task::spawn_blocking(move || f(&kb)).await?;
         self.metrics.observe_reload(result.is_ok());
         Ok(result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admins_are_staff_too() {
+        let roles = Roles::new(&[1], &[2]);
+        assert!(roles.is_admin(1) && roles.is_staff(1));
+        assert!(!roles.is_admin(2) && roles.is_staff(2));
+        assert!(!roles.is_staff(3));
     }
 }

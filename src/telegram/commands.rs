@@ -11,7 +11,7 @@ use teloxide::types::{BotCommand, BotCommandScope, Recipient};
 use teloxide::utils::command::BotCommands;
 
 use super::App;
-use super::guard::Roles;
+use super::app::Roles;
 
 /// 市民可用的命令：
 #[derive(BotCommands, Clone, Debug, PartialEq, Eq)]

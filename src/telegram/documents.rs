@@ -8,10 +8,11 @@ use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 use super::App;
-use super::admin::{change_failure, reload_summary};
 use super::callback::Pressed;
 use super::callback::{Callback, RemoveStep};
+use super::changes::{change_failure, reload_summary};
 use super::html::escape_html;
+use super::pending::Upload;
 use super::reply::{EXPIRED, Outgoing, callback_chat, send, send_text};
 use crate::config::Secret;
 use crate::index::passages;
@@ -21,15 +22,6 @@ use crate::service::{ChangeError, Reload};
 /// Longest document title on a button or in a question to the admin, in characters; the
 /// file name says the rest.
 const MAX_LABEL_CHARS: usize = 30;
-/// Uploads awaiting 确认 kept at once; older ones expire.
-pub const MAX_PENDING_UPLOADS: usize = 8;
-
-/// A validated upload awaiting the admin's 确认.
-pub struct Upload {
-    name: String,
-    bytes: Vec<u8>,
-}
-
 fn name_problem(e: &NameError) -> String {
     match e {
         NameError::NotText(raw) => format!("只接受 .md 或 .txt 文本文件，收到的是 {raw:?}。"),

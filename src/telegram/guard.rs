@@ -1,38 +1,12 @@
 //! Who may do what: citizens, staff and admins, the filters the handler tree routes on, and the
 //! refusal for everyone else (logged).
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use teloxide::prelude::*;
 
 use super::App;
 use super::reply::send_text;
-
-/// The user ids of staff and admins; everyone else is a citizen.
-#[derive(Debug, Clone, Default)]
-pub struct Roles {
-    admins: HashSet<u64>,
-    staff: HashSet<u64>,
-}
-
-impl Roles {
-    pub fn new(admins: &[u64], staff: &[u64]) -> Self {
-        Roles {
-            admins: admins.iter().copied().collect(),
-            staff: staff.iter().copied().collect(),
-        }
-    }
-
-    pub fn is_admin(&self, user: u64) -> bool {
-        self.admins.contains(&user)
-    }
-
-    /// Admins are staff too.
-    pub fn is_staff(&self, user: u64) -> bool {
-        self.staff.contains(&user) || self.is_admin(user)
-    }
-}
 
 /// Handler-tree filter: the message comes from an admin.
 pub fn from_admin(msg: Message, app: Arc<App>) -> bool {
@@ -73,17 +47,4 @@ pub async fn refuse(bot: Bot, msg: Message) -> anyhow::Result<()> {
     );
     send_text(&bot, msg.chat.id, "抱歉，您没有使用这个命令的权限。").await?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn admins_are_staff_too() {
-        let roles = Roles::new(&[1], &[2]);
-        assert!(roles.is_admin(1) && roles.is_staff(1));
-        assert!(!roles.is_admin(2) && roles.is_staff(2));
-        assert!(!roles.is_staff(3));
-    }
 }

@@ -14,6 +14,7 @@ use teloxide::types::{AllowedUpdate, Me};
 use tokio::sync::watch;
 
 use super::intake::{Incoming, Intake, Refused};
+use super::signals::stopped;
 use super::webhook;
 use crate::config::{Secret, Webhook};
 use crate::health;
@@ -28,16 +29,6 @@ const HEARTBEAT: Duration = Duration::from_secs(15);
 const ALIVE_EVERY: Duration = Duration::from_secs(5);
 /// How long one long poll waits for updates, in seconds.
 const POLL_SECONDS: u32 = 10;
-
-/// Resolves when the bot is asked to stop.
-pub async fn stopped(stop: &mut watch::Receiver<bool>) {
-    while !*stop.borrow() {
-        if stop.changed().await.is_err() {
-            // The sender is gone: nothing will ever stop us but the process ending.
-            std::future::pending::<()>().await;
-        }
-    }
-}
 
 /// The wait after the `n`th failure in a row: 1, 2, 4 … seconds, never more than
 /// [`MAX_BACKOFF`].

@@ -17,6 +17,7 @@ mod announcements;
 mod answers;
 mod app;
 mod callback;
+mod changes;
 mod citizen;
 mod commands;
 mod documents;
@@ -28,6 +29,7 @@ mod intake;
 mod listen;
 mod pending;
 mod reply;
+mod signals;
 mod staff;
 mod synonyms;
 mod webhook;
@@ -37,7 +39,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use teloxide::dispatching::UpdateHandler;
 use teloxide::prelude::*;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
 pub use app::App;
 pub use callback::{Callback, MAX_CALLBACK_BYTES, Pressed, RemoveStep, UnknownButton};
@@ -48,7 +50,7 @@ use crate::config::{BotSettings, Settings};
 use crate::metrics::Metrics;
 use crate::service::KnowledgeBase;
 use announcements::TelegramSender;
-use guard::Roles;
+use app::Roles;
 use reply::EXPIRED;
 
 fn make_bot(s: &BotSettings) -> anyhow::Result<Bot> {
@@ -76,7 +78,7 @@ pub async fn run(settings: Settings, bot_settings: BotSettings) -> anyhow::Resul
         metrics: Arc::new(Metrics::default()),
         top: settings.top,
         announcements: tx,
-        uploads: pending::Pending::new(documents::MAX_PENDING_UPLOADS),
+        uploads: pending::Pending::new(pending::MAX_PENDING_UPLOADS),
         synonyms: pending::Pending::new(8),
         token: token.clone(),
         menus: Default::default(),
@@ -89,7 +91,7 @@ pub async fn run(settings: Settings, bot_settings: BotSettings) -> anyhow::Resul
         ),
         None => None,
     };
-    let stop = stop_on_signal();
+    let stop = signals::stop_on_signal();
     let store = app.kb.store().clone();
     let Some(me) = listen::reach_api(&bot, &store, &token, &mut stop.clone()).await else {
         log::info!("stopped before the Bot API answered");
@@ -203,18 +205,6 @@ async fn open_knowledge(settings: &Settings) -> anyhow::Result<KnowledgeBase> {
     Ok(opened.kb)
 }
 
-/// A channel that turns true on SIGINT or SIGTERM.
-fn stop_on_signal() -> watch::Receiver<bool> {
-    let (tx, rx) = watch::channel(false);
-    tokio::spawn(async move {
-        wait_for_signal().await;
-        let _ = tx.send(true);
-        // Keep the sender alive: receivers wait on it.
-        std::future::pending::<()>().await;
-    });
-    rx
-}
-
 /// Routes updates: each role's commands to its room (refused for everyone else), documents to
 /// uploads, other messages to the citizens' handler, buttons by their [`Callback`], and inline
 /// queries to answers.
@@ -288,29 +278,4 @@ async fn on_callback(bot: Bot, q: CallbackQuery, app: Arc<App>) -> anyhow::Resul
         log::error!("button: {e:#}");
     }
     Ok(())
-}
-
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        ) {
-            (Ok(mut int), Ok(mut term)) => {
-                tokio::select! {
-                    _ = int.recv() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            _ => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }

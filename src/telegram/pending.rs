@@ -6,6 +6,15 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// Uploads awaiting 确认 kept at once; older ones expire.
+pub const MAX_PENDING_UPLOADS: usize = 8;
+
+/// A validated upload awaiting the admin's 确认.
+pub struct Upload {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
 /// Items awaiting their author's 确认, by id.
 pub struct Pending<T> {
     items: Mutex<HashMap<u64, (u64, T)>>,

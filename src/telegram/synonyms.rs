@@ -14,42 +14,20 @@ use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 use super::App;
-use super::admin::{change_failure, reload_summary};
 use super::callback::Callback;
 use super::callback::Pressed;
+use super::changes::{change_failure, reload_summary, synonym_problem};
 use super::html::escape_html;
 use super::reply::{Outgoing, callback_chat, send, send_text};
 use crate::grade::Match;
 use crate::knowledge::synonyms::parse_group;
-use crate::knowledge::{Group, MAX_GROUP_WORDS, MAX_WORD_CHARS, SynonymError, Which};
+use crate::knowledge::{Group, Which};
 use crate::service::SynonymImpact;
 
 const USAGE: &str = "用法：\n/synonym list —— 查看全部同义词组\n/synonym 托育 —— 查看包含这个词的组\n/synonym 托儿所 托育 托位 —— 添加一组（市民的说法和报告里的说法放在一起；一行一组，可以一次发几行），先预览，确认后保存\n/synonym remove 7 —— 删除第 7 组；/synonym remove 托儿所 托育 托位 —— 删除正好由这些词组成的一组";
 
 /// Changed answers listed in a preview; more are counted.
 const SHOWN_CHANGES: usize = 8;
-
-/// What an admin is told about a synonym group that cannot be used.
-pub fn problem(e: &SynonymError) -> String {
-    match e {
-        SynonymError::TooFew => "同义词组至少要有两个不同的词。".to_owned(),
-        SynonymError::TooMany => format!("一个同义词组最多 {MAX_GROUP_WORDS} 个词。"),
-        SynonymError::BadWord(w) => format!(
-            "“{w}”不是一个词：每个词只能由汉字、字母或数字组成，最多 {MAX_WORD_CHARS} 个字（# 等符号不能用）。"
-        ),
-        SynonymError::Exists(0) => "同一组词写了两遍。".to_owned(),
-        SynonymError::Exists(line) => {
-            format!("这组同义词已经在同义词表里了（第 {line} 行）。")
-        }
-        SynonymError::NotFound => {
-            "同义词表里没有正好由这些词组成的一组。发送 /synonym list 查看全部。".to_owned()
-        }
-        SynonymError::NoSuchNumber(n) => {
-            format!("没有第 {n} 组。发送 /synonym list 查看全部。")
-        }
-        SynonymError::Io(e) => format!("无法写入同义词表，知识库没有改动：\n{e}"),
-    }
-}
 
 fn numbered(n: usize, g: &Group) -> String {
     format!("{n}. {}", g.words.join(" "))
@@ -108,7 +86,7 @@ async fn remove(app: &App, rest: &str) -> anyhow::Result<String> {
         Ok(n) => Which::Number(n),
         Err(_) => match parse_group(rest) {
             Ok(words) => Which::Words(words),
-            Err(e) => return Ok(problem(&e)),
+            Err(e) => return Ok(synonym_problem(&e)),
         },
     };
     let result = app.change(move |kb| kb.remove_synonyms(&which)).await?;
@@ -140,7 +118,11 @@ async fn preview(
         match parse_group(line) {
             Ok(g) => groups.push(g),
             Err(e) => {
-                let text = format!("第 {} 行没有保存：{}\n没有任何改动。", i + 1, problem(&e));
+                let text = format!(
+                    "第 {} 行没有保存：{}\n没有任何改动。",
+                    i + 1,
+                    synonym_problem(&e)
+                );
                 send_text(bot, chat, &text).await?;
                 return Ok(());
             }

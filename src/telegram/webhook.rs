@@ -135,7 +135,7 @@ pub async fn serve(
     let connections = Arc::new(Connections::default());
     loop {
         let accepted = tokio::select! {
-            _ = super::listen::stopped(&mut stop) => break,
+            _ = super::signals::stopped(&mut stop) => break,
             accepted = listener.accept() => accepted,
         };
         let (stream, peer) = match accepted {

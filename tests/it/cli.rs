@@ -147,3 +147,53 @@ fn missing_folders_and_bad_files_are_one_line_errors() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("dict.txt:1"), "{err}");
 }
+
+#[test]
+fn the_command_line_bounds_what_it_echoes_and_ends_quietly_on_a_closed_pipe() {
+    let data = tempfile::tempdir().unwrap();
+    let mut child = bin()
+        .args(["ask", "--json"])
+        .env("LIANGHUI_KNOWLEDGE_DIR", crate::knowledge())
+        .env("LIANGHUI_DATA_DIR", data.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "{}", "问".repeat(200_000)).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(line["question"].as_str().unwrap().chars().count() <= 501);
+    assert!(line["error"].as_str().unwrap().contains("characters long"));
+
+    // `eval … | head -1`: the reader goes away after one line.
+    let mut child = bin()
+        .args([
+            "eval",
+            &crate::fixture("citizens-dev.tsv").to_string_lossy(),
+            "--verbose",
+        ])
+        .env("LIANGHUI_KNOWLEDGE_DIR", crate::knowledge())
+        .env("LIANGHUI_DATA_DIR", data.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::BufRead;
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(!first.is_empty());
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+}

@@ -132,3 +132,13 @@ fn context_returns_neighbours() {
     assert!(ctx.before.is_some() && ctx.after.is_some());
     assert!(e.context("no-such-passage").unwrap().is_none());
 }
+
+#[test]
+fn forged_offsets_are_bounded() {
+    let engine = crate::engine();
+    let q = Question::parse("项目建设").unwrap();
+    for (offset, top) in [(usize::MAX, 4), (3, usize::MAX), (usize::MAX, usize::MAX)] {
+        let hits = engine.search_from(&q, offset, top).unwrap();
+        assert!(hits.hits.len() <= lianghui_bot::search::MAX_RESULTS);
+    }
+}

@@ -4,24 +4,15 @@
 //! refuses more than it can keep, and logs no citizen's text for a body it cannot parse.
 
 use std::io::{Read, Write};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 
 use crate::fake_api::{FakeApi, too_many};
-use crate::telegram::{BotProcess, LONG};
+use crate::harness::{self, LONG, TestBot, free_port};
 
 const FLOODER: i64 = 6000;
 const BYSTANDER: i64 = 6001;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// A private text message update from `user`, as Telegram posts it to a webhook.
 fn update(id: i64, user: i64, text: &str) -> String {
@@ -62,21 +53,17 @@ fn post(addr: &str, secret: &str, body: &str) -> u16 {
 
 const SECRET: &str = "intake-test-secret";
 
-/// A bot on a webhook at a free port; its address.
-fn webhook_bot(
-    api: &FakeApi,
-    data: &std::path::Path,
-    extra: &[(&str, &str)],
-) -> (BotProcess, String) {
+/// A bot on a webhook at a free port, with `extra` settings; the bot and its address.
+async fn webhook_bot(extra: &[(&str, &str)]) -> (TestBot, String) {
     let listen = format!("127.0.0.1:{}", free_port());
-    let mut env = vec![
-        ("LIANGHUI_WEBHOOK_URL", "https://bot.example.org/hook"),
-        ("LIANGHUI_LISTEN", listen.as_str()),
-        ("LIANGHUI_WEBHOOK_SECRET", SECRET),
-    ];
-    env.extend_from_slice(extra);
-    let bot = BotProcess::start_with(api, &crate::knowledge(), data, "25", &env);
-    (bot, listen)
+    let mut setup = harness::bot()
+        .env("LIANGHUI_WEBHOOK_URL", "https://bot.example.org/hook")
+        .env("LIANGHUI_LISTEN", &listen)
+        .env("LIANGHUI_WEBHOOK_SECRET", SECRET);
+    for (k, v) in extra {
+        setup = setup.env(k, v);
+    }
+    (setup.start().await, listen)
 }
 
 async fn wait_listening(addr: &str) {
@@ -119,9 +106,8 @@ async fn bystander_wait(api: &FakeApi, asked: Instant) -> Duration {
 /// bystander asks; with `limit_flooder`, Telegram answers every reply to the flooder with 429
 /// (`retry_after` 5).
 async fn flood_by_polling(limit_flooder: bool) -> (Duration, usize, u64) {
-    let api = FakeApi::start().await;
-    let data = tempfile::tempdir().unwrap();
-    let bot = BotProcess::start(&api, &crate::knowledge(), data.path(), "25");
+    let t = harness::bot().start().await;
+    let api = &t.api;
     api.private_text(7000, "/start");
     api.wait_sent(7000, 1).await;
     if limit_flooder {
@@ -143,7 +129,7 @@ async fn flood_by_polling(limit_flooder: bool) -> (Duration, usize, u64) {
             tokio::time::sleep(wait).await;
         }
     }
-    let waited = bystander_wait(&api, asked.unwrap()).await;
+    let waited = bystander_wait(api, asked.unwrap()).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let flooder = api.sent_to(FLOODER);
     let notices = flooder
@@ -156,7 +142,7 @@ async fn flood_by_polling(limit_flooder: bool) -> (Duration, usize, u64) {
         .iter()
         .filter(|r| r.method == "SendMessage" && r.chat_id() == Some(FLOODER))
         .count();
-    (waited, answered, rss_kib(bot.child.id()))
+    (waited, answered, rss_kib(t.bot.child.id()))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -180,9 +166,8 @@ async fn a_flooding_chat_delays_only_itself_when_polling() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flooding_chat_delays_only_itself_on_a_webhook() {
-    let api = FakeApi::start().await;
-    let data = tempfile::tempdir().unwrap();
-    let (bot, addr) = webhook_bot(&api, data.path(), &[]);
+    let (t, addr) = webhook_bot(&[]).await;
+    let api = &t.api;
     wait_listening(&addr).await;
     // The updates below are posted by the test itself: the fake learns of the chats here.
     api.add_private(FLOODER);
@@ -223,7 +208,7 @@ async fn a_flooding_chat_delays_only_itself_on_a_webhook() {
         &update(9, BYSTANDER, "今年全区经济增长目标是多少？"),
     );
     assert_eq!(status, 200);
-    let waited = bystander_wait(&api, asked).await;
+    let waited = bystander_wait(api, asked).await;
     let statuses = flood.join().unwrap();
     assert!(
         waited < Duration::from_secs(1),
@@ -234,34 +219,14 @@ async fn a_flooding_chat_delays_only_itself_on_a_webhook() {
         "every update was acknowledged: {:?}",
         statuses.iter().filter(|s| **s != 200).count()
     );
-    let rss = rss_kib(bot.child.id());
+    let rss = rss_kib(t.bot.child.id());
     assert!(rss < 200 * 1024, "memory stays bounded: {rss} KiB");
-}
-
-fn sigterm(bot: &mut BotProcess) -> Duration {
-    let started = Instant::now();
-    let status = Command::new("kill")
-        .args(["-TERM", &bot.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    loop {
-        if bot.child.try_wait().unwrap().is_some() {
-            return started.elapsed();
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the bot did not stop on SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_stops_in_seconds_and_every_acknowledged_update_is_answered_after_the_restart() {
-    let api = FakeApi::start().await;
-    let data = tempfile::tempdir().unwrap();
-    let mut bot = BotProcess::start(&api, &crate::knowledge(), data.path(), "25");
+    let mut t = harness::bot().start().await;
+    let api = t.api.clone();
     api.private_text(7000, "/start");
     api.wait_sent(7000, 1).await;
     // Replies take 30 s each (a Bot API in trouble): 120 questions are taken and in flight.
@@ -281,14 +246,14 @@ async fn sigterm_stops_in_seconds_and_every_acknowledged_update_is_answered_afte
     })
     .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let stopped_in = sigterm(&mut bot);
+    let (stopped_in, _) = t.bot.sigterm();
     assert!(
         stopped_in < Duration::from_secs(6),
         "SIGTERM took {stopped_in:?}\n{}",
-        bot.log()
+        t.log()
     );
     api.clear_faults();
-    let _bot = BotProcess::start(&api, &crate::knowledge(), data.path(), "25");
+    t.start_again();
     for u in &users {
         api.wait_for(&format!("an answer to {u}"), LONG, |reqs| {
             reqs.iter().any(|r| {
@@ -303,9 +268,8 @@ async fn sigterm_stops_in_seconds_and_every_acknowledged_update_is_answered_afte
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_webhook_handles_a_replayed_update_once_and_refuses_what_it_cannot_keep() {
-    let api = FakeApi::start().await;
-    let data = tempfile::tempdir().unwrap();
-    let (mut bot, addr) = webhook_bot(&api, data.path(), &[("LIANGHUI_MAX_BACKLOG", "20")]);
+    let (mut t, addr) = webhook_bot(&[("LIANGHUI_MAX_BACKLOG", "20")]).await;
+    let api = t.api.clone();
     wait_listening(&addr).await;
     for user in std::iter::once(9100).chain(9200..9240) {
         api.add_private(user);
@@ -342,8 +306,8 @@ async fn the_webhook_handles_a_replayed_update_once_and_refuses_what_it_cannot_k
         200
     );
     tokio::time::sleep(Duration::from_millis(300)).await;
-    sigterm(&mut bot);
-    let log = bot.log();
+    t.bot.sigterm();
+    let log = t.log();
     assert!(log.contains("is not an update"), "{log}");
     assert!(
         !log.contains("秘密的问题") && !log.contains("13800000000"),
@@ -353,9 +317,8 @@ async fn the_webhook_handles_a_replayed_update_once_and_refuses_what_it_cannot_k
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slowloris_of_a_thousand_connections_does_not_keep_citizens_out() {
-    let api = FakeApi::start().await;
-    let data = tempfile::tempdir().unwrap();
-    let (bot, addr) = webhook_bot(&api, data.path(), &[]);
+    let (t, addr) = webhook_bot(&[]).await;
+    let api = &t.api;
     wait_listening(&addr).await;
     for user in 9300..9305 {
         api.add_private(user);
@@ -405,31 +368,17 @@ async fn a_slowloris_of_a_thousand_connections_does_not_keep_citizens_out() {
         "{closed} of {} slow connections closed",
         idle.len()
     );
-    drop(bot);
+    drop(t);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_turns_unhealthy_when_the_bot_stops() {
-    let api = FakeApi::start().await;
-    let data = tempfile::tempdir().unwrap();
-    let mut bot = BotProcess::start(&api, &crate::knowledge(), data.path(), "25");
-    api.private_text(7000, "/start");
-    api.wait_sent(7000, 1).await;
-    let check = || {
-        let out = Command::new(env!("CARGO_BIN_EXE_lianghui-bot"))
-            .arg("healthcheck")
-            .env("LIANGHUI_DATA_DIR", data.path())
-            .output()
-            .unwrap();
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned()
-                + &String::from_utf8_lossy(&out.stderr),
-        )
-    };
-    let (ok, why) = check();
+    let mut t = harness::bot().start().await;
+    t.api.private_text(7000, "/start");
+    t.api.wait_sent(7000, 1).await;
+    let (ok, why) = harness::healthcheck(t.data());
     assert!(ok, "{why}");
-    sigterm(&mut bot);
-    let (ok, why) = check();
+    t.bot.sigterm();
+    let (ok, why) = harness::healthcheck(t.data());
     assert!(!ok && why.contains("stopped"), "{why}");
 }

@@ -2,18 +2,21 @@
 //! one module per area. Everything runs on the bundled knowledge base or on fixtures under
 //! `tests/fixtures`, with no network.
 
+mod admin;
+mod announcements;
+mod answers;
+mod buttons;
 mod cli;
 mod docker;
+mod documents;
 mod engine;
 mod eval;
 mod fake_api;
-mod features;
+mod harness;
+mod inline;
 mod intake;
-mod questions;
-mod robustness;
-mod service;
+mod operations;
 mod snapshots;
-mod telegram;
 mod tidy;
 
 use std::path::{Path, PathBuf};

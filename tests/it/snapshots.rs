@@ -6,8 +6,8 @@
 
 use serde_json::Value;
 
-use crate::fake_api::{BOT_USERNAME, FakeApi, Request};
-use crate::telegram::{BotProcess, LONG};
+use crate::fake_api::{BOT_USERNAME, Request};
+use crate::harness::{self, LONG};
 
 /// Question ids differ from run to run: callback data shows them as `Q`.
 fn normalise_data(data: &str) -> String {
@@ -78,9 +78,8 @@ fn inline(r: &Request) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_citizens_see() {
-    let api = FakeApi::start().await;
-    let data = tempfile::tempdir().unwrap();
-    let _bot = BotProcess::start(&api, &crate::knowledge(), data.path(), "25");
+    let t = harness::bot().start().await;
+    let api = &t.api;
     let private: &[(&str, &str)] = &[
         ("direct_target", "今年全区经济增长目标是多少？"),
         ("direct_colloquial", "蓝天实验室到底是搞啥的"),

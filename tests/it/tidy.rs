@@ -286,3 +286,347 @@ fn the_checks_themselves_see_what_they_look_for() {
         "{long:?}"
     );
 }
+
+/// Files (relative to `src/`) whose text before their tests, strings and comments included,
+/// contains `needle`.
+fn files_with_text(needle: &str) -> Vec<String> {
+    sources()
+        .into_iter()
+        .filter(|(_, text)| {
+            let end = text.find("#[cfg(test)]").unwrap_or(text.len());
+            text[..end].contains(needle)
+        })
+        .map(|(rel, _)| rel)
+        .collect()
+}
+
+#[test]
+fn only_the_telegram_front_end_knows_telegrams_limits_and_html() {
+    assert_only_in(
+        &[
+            "TELEGRAM_MAX_CHARS",
+            "MAX_CALLBACK_BYTES",
+            "escape_html",
+            "split_html",
+            "parse_mode",
+        ],
+        &["telegram/"],
+        "only `telegram` knows Telegram's limits and HTML",
+    );
+    for tag in ["<b>", "</b>", "<i>", "&lt;", "&amp;"] {
+        let offenders: Vec<String> = files_with_text(tag)
+            .into_iter()
+            .filter(|f| !f.starts_with("telegram/"))
+            .collect();
+        assert!(
+            offenders.is_empty(),
+            "Telegram HTML `{tag}` in {offenders:?}"
+        );
+    }
+}
+
+#[test]
+fn grading_imports_neither_tantivy_nor_the_search() {
+    for (rel, text) in sources()
+        .into_iter()
+        .filter(|(r, _)| r.starts_with("grade/"))
+    {
+        let code = code_only(&text);
+        for needle in ["tantivy", "crate::search", "crate::index"] {
+            assert!(
+                !code.contains(needle),
+                "grade works on plain data: `{needle}` in {rel}"
+            );
+        }
+    }
+}
+
+/// The top-level modules of the crate that `code` names through `crate::`.
+fn crate_modules(code: &str) -> Vec<String> {
+    let mut out: Vec<String> = code
+        .match_indices("crate::")
+        .filter_map(|(i, _)| {
+            let rest = &code[i + "crate::".len()..];
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            (!name.is_empty()).then_some(name)
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[test]
+fn the_knowledge_module_imports_nothing_above_the_leaves() {
+    for (rel, text) in sources()
+        .into_iter()
+        .filter(|(r, _)| r.starts_with("knowledge/"))
+    {
+        for m in crate_modules(&code_only(&text)) {
+            assert!(
+                ["knowledge", "text", "fsutil", "time"].contains(&m.as_str()),
+                "knowledge reads files into documents and imports only leaves: crate::{m} in {rel}"
+            );
+        }
+    }
+}
+
+#[test]
+fn front_ends_call_the_answer_step_and_no_lower_one() {
+    let lower = [
+        "search_from",
+        ".search(",
+        "Answer::from_hits",
+        "grade::grade",
+        "grade::decide",
+        "suggest::suggestions",
+        "excerpt::excerpt",
+        "Question::parse",
+    ];
+    for needle in lower {
+        let offenders: Vec<String> = files_with(needle)
+            .into_iter()
+            .filter(|f| f.starts_with("cli/") || f.starts_with("telegram/"))
+            .collect();
+        assert!(
+            offenders.is_empty(),
+            "front ends go through answer::respond: `{needle}` in {offenders:?}"
+        );
+    }
+    for front in ["cli/mod.rs", "telegram/answers.rs", "telegram/inline.rs"] {
+        assert!(
+            sources()
+                .iter()
+                .any(|(rel, text)| rel == front && code_only(text).contains("answer::respond")),
+            "{front} answers through answer::respond"
+        );
+    }
+}
+
+/// The module path of a source file: `telegram/answers.rs` is [telegram, answers],
+/// `search/mod.rs` is [search]; `lib.rs` and `main.rs` are the root.
+fn module_of(rel: &str) -> Vec<String> {
+    let mut parts: Vec<String> = rel
+        .trim_end_matches(".rs")
+        .split('/')
+        .map(str::to_owned)
+        .collect();
+    if parts.last().is_some_and(|p| p == "mod") {
+        parts.pop();
+    }
+    if parts == ["lib"] || parts == ["main"] {
+        parts.clear();
+    }
+    parts
+}
+
+/// The modules each module's code refers to (through `crate::…` and `super::…` paths,
+/// `super::Item` resolved through its parent's `pub use` re-exports), as module paths.
+fn module_graph() -> std::collections::BTreeMap<Vec<String>, std::collections::BTreeSet<Vec<String>>>
+{
+    use std::collections::{BTreeMap, BTreeSet};
+    let files = sources();
+    let modules: BTreeSet<Vec<String>> = files.iter().map(|(r, _)| module_of(r)).collect();
+    // A file's own tests (`mod tests { use super::*; }`) are not its imports.
+    let code: BTreeMap<Vec<String>, String> = files
+        .iter()
+        .map(|(r, t)| {
+            let c = code_only(t);
+            let end = c.find("#[cfg(test)]").unwrap_or(c.len());
+            (module_of(r), c[..end].to_owned())
+        })
+        .collect();
+    // `pub use child::{A, B}` / `pub use child::A;` of a module: item -> child.
+    let reexports = |m: &Vec<String>| -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        let Some(c) = code.get(m) else { return out };
+        for line in c
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with("pub use "))
+        {
+            let rest = line.trim_start_matches("pub use ").trim_end_matches(';');
+            let Some((child, items)) = rest.split_once("::") else {
+                continue;
+            };
+            for item in items.trim_matches(|c| c == '{' || c == '}').split(',') {
+                let item = item.trim().split(" as ").next().unwrap_or_default();
+                if !item.is_empty() {
+                    out.insert(item.to_owned(), child.to_owned());
+                }
+            }
+        }
+        out
+    };
+    let mut graph: BTreeMap<Vec<String>, BTreeSet<Vec<String>>> = BTreeMap::new();
+    for (m, c) in &code {
+        let mut targets = BTreeSet::new();
+        for (root, base) in [
+            ("crate::", Vec::new()),
+            ("super::", m[..m.len().saturating_sub(1)].to_vec()),
+        ] {
+            for (i, _) in c.match_indices(root) {
+                if i > 0
+                    && c[..i].ends_with(|ch: char| ch.is_alphanumeric() || ch == '_' || ch == ':')
+                {
+                    continue;
+                }
+                let path: Vec<String> = c[i + root.len()..]
+                    .split(|ch: char| !(ch.is_alphanumeric() || ch == '_' || ch == ':'))
+                    .next()
+                    .unwrap_or_default()
+                    .split("::")
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+                // Braced groups (`crate::{a, b}`) name several paths.
+                let after = &c[i + root.len()..];
+                let mut heads: Vec<Vec<String>> = vec![path.clone()];
+                if after.starts_with('{') {
+                    let group = &after[1..after.find('}').unwrap_or(after.len() - 1).max(1)];
+                    heads = group
+                        .split(',')
+                        .map(|p| {
+                            p.trim()
+                                .split("::")
+                                .filter(|s| !s.is_empty())
+                                .map(str::to_owned)
+                                .collect()
+                        })
+                        .collect();
+                }
+                for head in heads {
+                    let mut target = base.clone();
+                    for seg in &head {
+                        let mut next = target.clone();
+                        next.push(seg.clone());
+                        if modules.contains(&next) {
+                            target = next;
+                        } else {
+                            if target == base
+                                && let Some(child) = reexports(&base).get(seg)
+                            {
+                                target.push(child.clone());
+                            }
+                            break;
+                        }
+                    }
+                    if &target != m {
+                        targets.insert(target);
+                    }
+                }
+            }
+        }
+        graph.insert(m.clone(), targets);
+    }
+    graph
+}
+
+/// A cycle among `nodes` following `edges`, if there is one.
+fn find_cycle(
+    edges: &std::collections::BTreeMap<Vec<String>, std::collections::BTreeSet<Vec<String>>>,
+) -> Option<Vec<Vec<String>>> {
+    use std::collections::BTreeMap;
+    fn visit(
+        n: &Vec<String>,
+        edges: &BTreeMap<Vec<String>, std::collections::BTreeSet<Vec<String>>>,
+        state: &mut BTreeMap<Vec<String>, u8>,
+        stack: &mut Vec<Vec<String>>,
+    ) -> Option<Vec<Vec<String>>> {
+        state.insert(n.clone(), 1);
+        stack.push(n.clone());
+        for next in edges.get(n).into_iter().flatten() {
+            match state.get(next).copied().unwrap_or(0) {
+                1 => {
+                    let at = stack.iter().position(|s| s == next).unwrap_or(0);
+                    let mut cycle = stack[at..].to_vec();
+                    cycle.push(next.clone());
+                    return Some(cycle);
+                }
+                0 => {
+                    if let Some(c) = visit(next, edges, state, stack) {
+                        return Some(c);
+                    }
+                }
+                _ => {}
+            }
+        }
+        stack.pop();
+        state.insert(n.clone(), 2);
+        None
+    }
+    let mut state = BTreeMap::new();
+    for n in edges.keys() {
+        if state.get(n).copied().unwrap_or(0) == 0
+            && let Some(c) = visit(n, edges, &mut state, &mut Vec::new())
+        {
+            return Some(c);
+        }
+    }
+    None
+}
+
+#[test]
+fn no_module_imports_back_in_a_circle() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let graph = module_graph();
+    let show = |c: &[Vec<String>]| {
+        c.iter()
+            .map(|m| m.join("::"))
+            .collect::<Vec<_>>()
+            .join(" -> ")
+    };
+    // Between the crate's top-level modules.
+    let mut top: BTreeMap<Vec<String>, BTreeSet<Vec<String>>> = BTreeMap::new();
+    for (m, targets) in &graph {
+        for t in targets {
+            if let (Some(a), Some(b)) = (m.first(), t.first())
+                && a != b
+            {
+                top.entry(vec![a.clone()])
+                    .or_default()
+                    .insert(vec![b.clone()]);
+            }
+        }
+    }
+    assert!(
+        find_cycle(&top).is_none(),
+        "import circle: {}",
+        show(&find_cycle(&top).unwrap())
+    );
+    // Between the rooms of each folder, its own mod.rs included.
+    let folders: BTreeSet<Vec<String>> = graph
+        .keys()
+        .filter(|m| m.len() >= 2)
+        .map(|m| m[..m.len() - 1].to_vec())
+        .collect();
+    for folder in folders {
+        let mut local: BTreeMap<Vec<String>, BTreeSet<Vec<String>>> = BTreeMap::new();
+        for (m, targets) in &graph {
+            let inside = |x: &Vec<String>| x.len() <= folder.len() + 1 && x.starts_with(&folder);
+            if !inside(m) {
+                continue;
+            }
+            for t in targets.iter().filter(|t| t.starts_with(&folder)) {
+                let t = t[..(folder.len() + 1).min(t.len())].to_vec();
+                if &t != m {
+                    local.entry(m.clone()).or_default().insert(t);
+                }
+            }
+        }
+        assert!(
+            find_cycle(&local).is_none(),
+            "import circle in {}: {}",
+            folder.join("/"),
+            show(&find_cycle(&local).unwrap())
+        );
+    }
+    // The check sees what it looks for.
+    assert!(
+        graph[&vec!["telegram".to_owned(), "answers".to_owned()]]
+            .contains(&vec!["answer".to_owned()])
+    );
+}
