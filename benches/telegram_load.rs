@@ -7,7 +7,8 @@
 //!    rate against the configured one, and the most sends seen in any one-second window.
 //!
 //! Run with `cargo bench --bench telegram_load`. Sizes: `LOAD_QUESTIONS` (default 3000),
-//! `LOAD_SUBSCRIBERS` (10000), `LOAD_RATE` (messages/s, 200).
+//! `LOAD_SUBSCRIBERS` (10000), `LOAD_RATE` (messages/s, 200); `LIANGHUI_BIN` runs another
+//! build of the bot.
 
 #[path = "../tests/it/fake_api.rs"]
 mod fake_api;
@@ -105,7 +106,12 @@ async fn main() {
     for chat in 0..subscribers {
         api.add_private(1_000_000 + chat);
     }
-    let mut bot = Command::new(env!("CARGO_BIN_EXE_lianghui-bot"))
+    // `LIANGHUI_BIN` runs another build of the bot, to compare two side by side.
+    let binary = std::env::var_os("LIANGHUI_BIN").map_or_else(
+        || env!("CARGO_BIN_EXE_lianghui-bot").into(),
+        std::path::PathBuf::from,
+    );
+    let mut bot = Command::new(binary)
         .arg("serve")
         .env("TELOXIDE_TOKEN", TOKEN)
         .env("TELOXIDE_API_URL", &api.url)

@@ -1,19 +1,19 @@
-//! lianghui-bot: answers citizens' questions about Beiguan District's 2024 two sessions from the
-//! reports themselves, with sources.
+//! lianghui-bot: answers citizens' questions about the two sessions' reports from the reports
+//! themselves, with sources.
 //!
 //! Data flows through the modules in this order:
 //!
 //! ```text
-//! knowledge files -> knowledge (parse, validate) -> passages -> index (tantivy + jieba)
-//!   -> search (question -> hits) -> answer (hits -> excerpts with sources) -> front ends
+//! files -> knowledge (read by format, validate, scope) -> index (passages, tantivy + jieba)
+//!   -> search (analysed question -> hits) -> grade (direct / related / none, plain data)
+//!   -> answer (respond -> Reply: the one answer step) -> front ends: cli, telegram
+//! store (SQLite: subscribers, announcements, deliveries, question log, inbox) -> broadcast -> telegram
 //! ```
 //!
-//! `text` and `tokenizer` serve both the index and the search side, so passages and questions
-//! are normalised and tokenised alike. `service` is the knowledge service every front end
-//! shares: it owns the engine and the store, reloads and changes the knowledge folder, and
-//! holds the one answer path (`service::ask`). Beside the pipeline, `store` (SQLite:
-//! subscribers, announcements, deliveries, question log) feeds the `broadcast` worker. The
-//! command line lives in `main.rs`, the Telegram front end in `telegram`.
+//! `service` is the knowledge base every front end shares: it owns the engine and the store,
+//! and reloads and changes the knowledge folder transactionally. `text`, `time` and `fsutil`
+//! are leaves every arrow points down to; `config` holds the settings `main` reads once.
+//! Front ends only format what `answer::respond` returns; only `telegram` knows Telegram.
 
 pub mod config;
 pub mod fsutil;
