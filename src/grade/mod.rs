@@ -188,6 +188,12 @@ pub fn gives_detail(q: &Asking, c: &Shown) -> bool {
     holds_detail(d, c.window, c.window_tags, &known)
 }
 
+/// Whether a candidate covering `coverage` may go first for giving the detail asked for, the
+/// best covering `best`.
+pub fn may_go_first(best: f32, coverage: f32) -> bool {
+    coverage >= best * DETAIL_COVERAGE
+}
+
 /// When the question asks for a detail (a number, a date, a place …), the first of the
 /// leading candidates that gives it near the matched words, provided it covers the question
 /// nearly as well as the best: "when was it held" is answered by the passage with the date.
@@ -198,7 +204,7 @@ pub fn prefer_detail(q: &Asking, candidates: &[Shown]) -> Option<usize> {
     candidates
         .iter()
         .take(DETAIL_CANDIDATES)
-        .position(|c| c.coverage >= best * DETAIL_COVERAGE && gives_detail(q, c))
+        .position(|c| may_go_first(best, c.coverage) && gives_detail(q, c))
         .filter(|&i| i > 0)
 }
 

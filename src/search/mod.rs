@@ -146,10 +146,24 @@ impl Shown {
     }
 }
 
-/// Whether the window of a detail must be tagged to find it (a place or a person is told by
-/// its part of speech).
-fn needs_tags(d: Detail) -> bool {
-    matches!(d, Detail::Place | Detail::Person)
+/// What of the sentences around the matches a search needs: nothing (no detail is asked
+/// for), their text (an amount, a count, a time), or also their tagged words (a place or a
+/// person is told by its part of speech).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Window {
+    None,
+    Text,
+    Tagged,
+}
+
+impl Window {
+    fn of(detail: Option<Detail>) -> Window {
+        match detail {
+            None => Window::None,
+            Some(Detail::Place | Detail::Person) => Window::Tagged,
+            Some(_) => Window::Text,
+        }
+    }
 }
 
 /// What one search has read so far: passages loaded and document frequencies looked up, so
@@ -278,9 +292,9 @@ impl Engine {
         let floor = (best_coverage * 0.5).max(grade::MIN_COVERAGE);
         candidates.retain(|c| c.coverage >= floor);
         let mut hits = Vec::with_capacity(top);
-        let tag_window = analysed.asked.detail.is_some_and(needs_tags);
+        let window = Window::of(analysed.asked.detail);
         for c in candidates.into_iter().skip(offset).take(top) {
-            self.show(&mut reads, c.addr, &words, tag_window)?;
+            self.show(&mut reads, c.addr, &words, window)?;
             let Some(shown) = reads.shown.remove(&c.addr) else {
                 continue;
             };
@@ -321,44 +335,55 @@ impl Engine {
             topics,
             area: &scope.area,
         };
-        let tag_window = q.asked.detail.is_some_and(needs_tags);
+        let window = Window::of(q.asked.detail);
         if q.asked.detail.is_some() {
             let n = candidates.len().min(grade::DETAIL_CANDIDATES);
-            for c in &candidates[..n] {
-                self.show(reads, c.addr, words, tag_window)?;
+            let best = candidates[0].coverage;
+            // Only the candidates that could go first are loaded; the others stand in order.
+            let contenders: Vec<usize> = (0..n)
+                .filter(|&i| grade::may_go_first(best, candidates[i].coverage))
+                .collect();
+            for &i in &contenders {
+                self.show(reads, candidates[i].addr, words, window)?;
             }
-            let views: Vec<grade::Shown> = candidates[..n]
+            let views: Vec<grade::Shown> = contenders
                 .iter()
-                .map(|c| reads.shown[&c.addr].view(c))
+                .map(|&i| reads.shown[&candidates[i].addr].view(&candidates[i]))
                 .collect();
             if let Some(i) = grade::prefer_detail(&asking, &views) {
-                let chosen = candidates.remove(i);
+                let chosen = candidates.remove(contenders[i]);
                 candidates.insert(0, chosen);
             }
         }
         let best = &candidates[0];
-        let view = self.show(reads, best.addr, words, tag_window)?.view(best);
+        let view = self.show(reads, best.addr, words, window)?.view(best);
         let next = candidates.get(1).map(|c| c.score);
         Ok(grade::grade(&asking, &view, next, scope))
     }
 
-    /// The passage at `addr` with its marks and the window around them (tagged when the
-    /// detail asked for needs it), loaded once per search.
+    /// The passage at `addr` with its marks and, when a detail is asked for, the window of
+    /// sentences around them (tagged when the detail needs it), loaded once per search.
     fn show<'r>(
         &self,
         reads: &'r mut Reads,
         addr: DocAddress,
         words: &[Weighted],
-        tag_window: bool,
+        window: Window,
     ) -> Result<&'r Shown, SearchError> {
         if !reads.shown.contains_key(&addr) {
             let (passage, bounds) = self.load_with_bounds(reads.searcher, addr)?;
             let (marks, anchors) = self.marks(&passage.text, &bounds, words);
-            let window = text::fold_for_match(&text::sentences_around(&passage.text, &anchors));
-            let window_tags = if tag_window {
-                self.analyzer.tagged(&window)
-            } else {
-                Vec::new()
+            let (window, window_tags) = match window {
+                Window::None => (String::new(), Vec::new()),
+                Window::Text | Window::Tagged => {
+                    let w = text::fold_for_match(&text::sentences_around(&passage.text, &anchors));
+                    let tags = if window == Window::Tagged {
+                        self.analyzer.tagged(&w)
+                    } else {
+                        Vec::new()
+                    };
+                    (w, tags)
+                }
             };
             let heading = format!("{} {}", passage.title, passage.section);
             reads.shown.insert(
