@@ -38,29 +38,68 @@ pub fn scope_phrase(scope: &Scope) -> String {
 }
 
 /// The meeting date as people read it: the report's own words, with the year when the report
-/// leaves it out and the knowledge base speaks for one year ("2024年5月31日").
+/// leaves it out — its document's own year, or the one year the knowledge base speaks for
+/// ("2024年5月31日").
 pub fn meeting_date(p: &Passage, scope: &Scope) -> String {
-    match scope.years.as_slice() {
-        [year] if !p.dates.is_empty() && !p.dates.contains('年') => format!("{year}年{}", p.dates),
+    if p.dates.is_empty() || p.dates.contains('年') {
+        return p.dates.clone();
+    }
+    match (p.year, scope.years.as_slice()) {
+        (Some(year), _) => format!("{year}年{}", p.dates),
+        (None, [year]) => format!("{year}年{}", p.dates),
         _ => p.dates.clone(),
     }
 }
 
-/// Longest title a source line names; a longer one is named by its body (人大, 政协,
-/// 政府工作报告), the full title being in 原文.
-const SHORT_TITLE_CHARS: usize = 12;
+/// Longest title a source line names as it is; a longer one is named by its area and body
+/// (北关区人大, 北关区政府工作报告), the full title being in 原文.
+const SHORT_TITLE_CHARS: usize = 16;
+/// About how many characters one line of a phone shows: a source line is cut to fit.
+const PHONE_LINE_CHARS: usize = 44;
 
-/// One short source line: document · section · meeting date
-/// ("政府工作报告 · 预期目标 全区经济增长6.5% · 2024年5月31日").
+/// The document as a stranger understands it, out of context: its title when that names
+/// its area and is short ("2026年河南省政府工作报告"), else its area and body
+/// ("北关区政府工作报告", "北关区人大"), else a short title, with its area when it has one.
+pub fn document_name(p: &Passage) -> String {
+    let chars = p.title.chars().count();
+    let area = p.area.as_str();
+    if !area.is_empty() && p.title.contains(area) && chars <= SHORT_TITLE_CHARS {
+        return p.title.clone();
+    }
+    if !p.body.is_empty() && !area.is_empty() {
+        return if p.body.contains(area) {
+            p.body.clone()
+        } else {
+            format!("{area}{}", p.body)
+        };
+    }
+    if chars <= SHORT_TITLE_CHARS || p.body.is_empty() {
+        let title = crate::text::shorten(&p.title, SHORT_TITLE_CHARS);
+        return if area.is_empty() || p.title.contains(area) {
+            title.into_owned()
+        } else {
+            format!("{area}{title}")
+        };
+    }
+    p.body.clone()
+}
+
+/// One short source line that stands alone, forwarded anywhere: document · section · page ·
+/// meeting date ("北关区政府工作报告 · 预期目标 全区经济增长6.5% · 2024年5月31日"), cut to one
+/// phone line by shortening the section, never the document or the date.
 pub fn source_line(p: &Passage, scope: &Scope) -> String {
-    let short_title = p.title.chars().count() <= SHORT_TITLE_CHARS;
-    let document = if short_title || p.body.is_empty() {
-        &p.title
-    } else {
-        &p.body
-    };
+    let document = document_name(p);
+    let date = meeting_date(p, scope);
+    let page = p.page.map(|n| format!("第{n}页")).unwrap_or_default();
     let section = p.section.rsplit(SECTION_SEP).next().unwrap_or_default();
-    [document.as_str(), section, &meeting_date(p, scope)]
+    let fixed: usize = [&document, &page, &date]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .map(|s| s.chars().count() + 3)
+        .sum();
+    let room = PHONE_LINE_CHARS.saturating_sub(fixed).max(8);
+    let section = crate::text::shorten(section, room);
+    [document.as_str(), &section, &page, &date]
         .into_iter()
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
@@ -252,6 +291,9 @@ mod tests {
             meeting: String::new(),
             body: String::new(),
             dates: String::new(),
+            area: String::new(),
+            year: None,
+            page: None,
             ord: 0,
             text: text.clone(),
         };

@@ -26,7 +26,7 @@ use passages::Passage;
 use tokenizer::{Analyzer, TOKENIZER_NAME};
 
 /// Bumped whenever tokenisation or the schema changes, so old indexes are rebuilt.
-pub const ANALYSIS_VERSION: u32 = 2;
+pub const ANALYSIS_VERSION: u32 = 3;
 const MANIFEST_FILE: &str = "manifest.json";
 /// Size of a compressed block of the document store.
 const DOCSTORE_BLOCK_BYTES: usize = 4096;
@@ -67,6 +67,12 @@ pub struct Fields {
     pub meeting: Field,
     pub body: Field,
     pub dates: Field,
+    /// The area the passage's document speaks for (a whole term, for filtering).
+    pub area: Field,
+    /// The year its document speaks for (0: unknown).
+    pub year: Field,
+    /// The page it starts on (0: none).
+    pub page: Field,
     pub ord: Field,
     /// Title and section path, tokenised: lets a heading vouch for its paragraphs.
     pub context: Field,
@@ -92,6 +98,15 @@ impl Fields {
             meeting: b.add_text_field("meeting", STORED),
             body: b.add_text_field("body", STORED),
             dates: b.add_text_field("dates", STORED),
+            area: b.add_text_field("area", STRING | STORED),
+            year: b.add_u64_field(
+                "year",
+                NumericOptions::default()
+                    .set_stored()
+                    .set_indexed()
+                    .set_fast(),
+            ),
+            page: b.add_u64_field("page", NumericOptions::default().set_stored()),
             ord: b.add_u64_field(
                 "ord",
                 NumericOptions::default()
@@ -124,6 +139,9 @@ impl Fields {
             meeting: get("meeting")?,
             body: get("body")?,
             dates: get("dates")?,
+            area: get("area")?,
+            year: get("year")?,
+            page: get("page")?,
             ord: get("ord")?,
             context: get("context")?,
             text: get("text")?,
@@ -147,6 +165,21 @@ pub struct DocSummary {
     pub passages: usize,
     /// Content hash of the file, to tell changed documents from unchanged ones.
     pub hash: String,
+    /// The area it speaks for, its level (省 / 市 / 区县) and the area above it.
+    #[serde(default)]
+    pub area: String,
+    #[serde(default)]
+    pub level: String,
+    #[serde(default)]
+    pub parent: String,
+    /// The year it speaks for, and every year it covers.
+    #[serde(default)]
+    pub year: Option<i32>,
+    #[serde(default)]
+    pub years: Vec<i32>,
+    /// Made by the bot (announcements, FAQs), not a report.
+    #[serde(default)]
+    pub generated: bool,
 }
 
 /// What an index was built from.
@@ -273,6 +306,12 @@ fn manifest_of(k: &Knowledge, passages: &[Passage], fp: &str) -> Manifest {
             dates: d.meta.dates.clone().unwrap_or_default(),
             passages: passages.iter().filter(|p| p.doc_id == d.id).count(),
             hash: k.hashes.get(&d.file).cloned().unwrap_or_default(),
+            area: d.meta.area.clone().unwrap_or_default(),
+            level: d.meta.level.clone().unwrap_or_default(),
+            parent: d.meta.parent.clone().unwrap_or_default(),
+            year: d.meta.year,
+            years: d.meta.years.clone(),
+            generated: d.generated,
         })
         .collect();
     Manifest {
@@ -408,6 +447,9 @@ fn write_index(
         doc.add_text(f.meeting, &p.meeting);
         doc.add_text(f.body, &p.body);
         doc.add_text(f.dates, &p.dates);
+        doc.add_text(f.area, &p.area);
+        doc.add_u64(f.year, p.year.map_or(0, |y| y.max(0) as u64));
+        doc.add_u64(f.page, p.page.map_or(0, u64::from));
         doc.add_u64(f.ord, p.ord);
         doc.add_text(f.context, format!("{} {}", p.title, p.section));
         doc.add_text(f.text, &p.text);

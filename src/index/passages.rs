@@ -29,6 +29,12 @@ pub struct Passage {
     pub meeting: String,
     pub body: String,
     pub dates: String,
+    /// The area its document speaks for ("河南省"; empty when unknown).
+    pub area: String,
+    /// The year its document speaks for.
+    pub year: Option<i32>,
+    /// The page it starts on (PDF).
+    pub page: Option<u32>,
     /// Position of the passage in its document, from 0.
     pub ord: u64,
     /// The report's own text, as shown to people; matching folds it (see
@@ -66,6 +72,9 @@ pub fn from_document(doc: &Document) -> Vec<Passage> {
                 meeting: doc.meta.meeting.clone().unwrap_or_default(),
                 body: doc.meta.body.clone().unwrap_or_default(),
                 dates: doc.meta.dates.clone().unwrap_or_default(),
+                area: doc.meta.area.clone().unwrap_or_default(),
+                year: doc.meta.year,
+                page: para.page,
                 ord: out.len() as u64,
                 text: piece,
             });

@@ -21,6 +21,7 @@ pub fn announcements_document(items: &[(String, String)]) -> Option<Document> {
             section: vec![format!("{date} 发布")],
             text: text.clone(),
             line: i + 1,
+            page: None,
         })
         .collect();
     Some(Document {
@@ -33,5 +34,7 @@ pub fn announcements_document(items: &[(String, String)]) -> Option<Document> {
         },
         paragraphs,
         generated: true,
+        derived: Vec::new(),
+        lost: Vec::new(),
     })
 }

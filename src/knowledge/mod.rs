@@ -104,6 +104,78 @@ pub struct Meta {
     pub dates: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub place: Option<String>,
+    /// The area the report speaks for ("河南省", "安阳市", "北关区").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area: Option<String>,
+    /// The area's level: 省, 市 or 区 / 县 (see [`Level`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    /// The area the report's area belongs to ("安阳市" for 北关区), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// The year the report speaks for (a work report's plan year).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+    /// Every year the report covers (its review year and its plan year).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub years: Vec<i32>,
+    /// Who gave the report ("省长 王凯").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speaker: Option<String>,
+}
+
+/// The level of an administrative area, as far as answering needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    /// A province, autonomous region or municipality (省 / 自治区 / 直辖市).
+    Province,
+    /// A prefecture-level city, prefecture, autonomous prefecture or league (市 / 州 / 盟).
+    Prefecture,
+    /// A district, county or county-level city (区 / 县).
+    County,
+}
+
+impl Level {
+    /// The level a front matter names (省, 自治区, 直辖市, 市, 州, 盟, 地区, 区, 县, 县级市,
+    /// or the English names).
+    pub fn parse(text: &str) -> Option<Level> {
+        match text.trim() {
+            "省" | "自治区" | "直辖市" | "特别行政区" | "province" => {
+                Some(Level::Province)
+            }
+            "市" | "地级市" | "州" | "自治州" | "盟" | "地区" | "prefecture" => {
+                Some(Level::Prefecture)
+            }
+            "区" | "县" | "县级市" | "旗" | "county" | "district" => Some(Level::County),
+            _ => None,
+        }
+    }
+
+    /// What the level is called in a reply: 省, 市, 区县.
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Province => "省",
+            Level::Prefecture => "市",
+            Level::County => "区县",
+        }
+    }
+
+    /// The level of an area by its name's suffix (河南省, 安阳市, 北关区); a municipality
+    /// (北京市, 上海市, 天津市, 重庆市) is provincial.
+    pub fn of_name(name: &str) -> Option<Level> {
+        const MUNICIPALITIES: [&str; 4] = ["北京市", "上海市", "天津市", "重庆市"];
+        if MUNICIPALITIES.contains(&name) {
+            return Some(Level::Province);
+        }
+        let last = name.chars().last()?;
+        match last {
+            '省' => Some(Level::Province),
+            '区' if name.ends_with("自治区") => Some(Level::Province),
+            '市' | '州' | '盟' => Some(Level::Prefecture),
+            '区' | '县' | '旗' => Some(Level::County),
+            _ => None,
+        }
+    }
 }
 
 /// One paragraph of a report, verbatim, with the headings above it.
@@ -112,6 +184,8 @@ pub struct Paragraph {
     pub section: Vec<String>,
     pub text: String,
     pub line: usize,
+    /// The page it starts on (PDF); None where a format has no pages.
+    pub page: Option<u32>,
 }
 
 /// One report.
@@ -125,6 +199,10 @@ pub struct Document {
     /// Made by the bot (announcements, FAQs), not read from a report: it never counts toward
     /// what the reports speak for.
     pub generated: bool,
+    /// How the metadata was found ("title from line 10", "area 河南省 from the meeting").
+    pub derived: Vec<String>,
+    /// What the reader had to leave out ("3 images").
+    pub lost: Vec<String>,
 }
 
 impl Document {
@@ -310,13 +388,43 @@ pub fn read_document(path: &Path, bytes: &[u8]) -> Result<Document, SourceError>
         ));
     }
     check_shape(path, &paragraphs)?;
-    Ok(Document {
+    let mut doc = Document {
         id: document_id(path),
         file,
         meta,
         paragraphs,
         generated: false,
-    })
+        derived: Vec::new(),
+        lost: Vec::new(),
+    };
+    fill_scope(&mut doc);
+    Ok(doc)
+}
+
+/// What a document speaks for, where its metadata does not say: the area its meeting or
+/// title names, that area's level, and the year its text names most.
+fn fill_scope(doc: &mut Document) {
+    let m = &mut doc.meta;
+    if m.area.is_none() {
+        let named = [m.meeting.as_deref(), Some(m.headline.as_str())];
+        if let Some(area) = named.into_iter().flatten().find_map(scope::area_in) {
+            doc.derived
+                .push(format!("area {area} from the meeting or title"));
+            m.area = Some(area);
+        }
+    }
+    if m.level.is_none()
+        && let Some(level) = m.area.as_deref().and_then(Level::of_name)
+    {
+        m.level = Some(level.name().to_owned());
+    }
+    if m.year.is_none()
+        && let Some(year) = scope::main_year(doc)
+    {
+        doc.meta.year = Some(year);
+        doc.derived
+            .push(format!("year {year}: the year the text names most"));
+    }
 }
 
 /// An upload that may be saved: the name it is saved under and the document it holds.

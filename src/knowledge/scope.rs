@@ -77,7 +77,7 @@ pub(crate) fn area_in(name: &str) -> Option<String> {
 }
 
 /// The year a report names most often ("2024年"), the later one on a tie.
-fn main_year(doc: &Document) -> Option<i32> {
+pub(crate) fn main_year(doc: &Document) -> Option<i32> {
     let mut counts: BTreeMap<i32, usize> = BTreeMap::new();
     let texts =
         std::iter::once(doc.meta.headline.as_str()).chain(doc.paragraphs.iter().flat_map(|p| {

@@ -510,6 +510,11 @@ impl Engine {
                 .unwrap_or_default()
                 .to_owned()
         };
+        let u64_of = |field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_u64())
+                .filter(|n| *n > 0)
+        };
         let bounds = doc
             .get_first(f.bounds)
             .and_then(|v| v.as_bytes())
@@ -523,6 +528,9 @@ impl Engine {
             meeting: s(f.meeting),
             body: s(f.body),
             dates: s(f.dates),
+            area: s(f.area),
+            year: u64_of(f.year).and_then(|y| i32::try_from(y).ok()),
+            page: u64_of(f.page).and_then(|p| u32::try_from(p).ok()),
             ord: doc
                 .get_first(f.ord)
                 .and_then(|v| v.as_u64())

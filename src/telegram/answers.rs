@@ -319,6 +319,9 @@ mod tests {
             meeting: "会议".into(),
             body: "人大".into(),
             dates: "5月31日".into(),
+            area: String::new(),
+            year: None,
+            page: None,
             ord: 1,
             text: text.into(),
         }

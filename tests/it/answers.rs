@@ -67,7 +67,7 @@ async fn citizens_get_sourced_answers_and_helpful_replies() {
     assert!(
         reply
             .text()
-            .contains("📄 <i>政府工作报告 · 预期目标 全区经济增长6.5% · 2024年5月31日</i>"),
+            .contains("📄 <i>北关区政府工作报告 · 预期目标 全区经济增长6.5% · 2024年5月31日</i>"),
         "{}",
         reply.text()
     );

@@ -22,7 +22,7 @@ async fn answer_buttons_show_the_source_more_results_and_record_feedback() {
     assert!(
         has(
             &answer,
-            "📄 <i>政府工作报告 · 预期目标 全区经济增长6.5% · 2024年5月31日</i>"
+            "📄 <i>北关区政府工作报告 · 预期目标 全区经济增长6.5% · 2024年5月31日</i>"
         ),
         "one short source line: {answer:?}"
     );

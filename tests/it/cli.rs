@@ -41,7 +41,7 @@ fn ask_prints_excerpts_with_sources() {
         "{out}"
     );
     assert!(
-        out.contains("—— 政府工作报告 · 预期目标 全区经济增长6.5% · 2024年5月31日"),
+        out.contains("—— 北关区政府工作报告 · 预期目标 全区经济增长6.5% · 2024年5月31日"),
         "{out}"
     );
 }

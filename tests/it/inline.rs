@@ -42,7 +42,7 @@ async fn inline_mode_offers_cited_excerpts_and_examples() {
     );
     assert_eq!(
         first["description"],
-        "政府工作报告 · 强化科技创新引领 塑造发展新动能新优势 · 2024年5月31日"
+        "北关区政府工作报告 · 强化科技创新引领 塑造发展新动能新优势 · 2024年5月31日"
     );
     let titles: Vec<&str> = results
         .iter()
@@ -58,7 +58,7 @@ async fn inline_mode_offers_cited_excerpts_and_examples() {
         message.starts_with("❓ 人才公寓\n\n")
             && message.contains("<b>人才公寓</b>")
             && message.ends_with(
-                "📄 <i>政府工作报告 · 强化科技创新引领 塑造发展新动能新优势 · 2024年5月31日</i>"
+                "📄 <i>北关区政府工作报告 · 强化科技创新引领 塑造发展新动能新优势 · 2024年5月31日</i>"
             ),
         "{message}"
     );

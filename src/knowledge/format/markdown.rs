@@ -122,6 +122,7 @@ impl Walk<'_> {
                 section: self.sections.iter().map(|(_, t)| t.clone()).collect(),
                 text: text.trim().to_owned(),
                 line: self.lines.at(start),
+                page: None,
             });
         }
         self.depth = depth.saturating_sub(1);

@@ -22,6 +22,7 @@ fn parse_txt(path: &Path, text: &str) -> Result<(Meta, Vec<Paragraph>), SourceEr
                 section: Vec::new(),
                 text,
                 line,
+                page: None,
             });
         }
     };
