@@ -11,14 +11,15 @@
 //! ```
 //!
 //! `service` is the knowledge base every front end shares: it owns the engine and the store,
-//! and reloads and changes the knowledge folder transactionally. `text`, `time` and `fsutil`
-//! are leaves every arrow points down to; `config` holds the settings `main` reads once.
+//! and reloads and changes the knowledge folder transactionally. `text`, `time`, `fsutil` and
+//! `places` (the gazetteer) are leaves every arrow points down to; `config` holds the settings `main` reads once.
 //! Front ends only format what `answer::respond` returns; only `telegram` knows Telegram.
 
 pub mod config;
 pub mod fsutil;
 pub mod time;
 pub mod text;
+pub mod places;
 pub mod knowledge;
 pub mod index;
 pub mod search;

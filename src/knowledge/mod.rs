@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub use crate::places::Level;
 pub use announcements::{ANNOUNCEMENTS_ID, ANNOUNCEMENTS_TITLE, announcements_document};
 pub use folder::{
     FileChange, MAX_NAME_BYTES, NameError, clean_leftovers, remove_file, save_file, seed,
@@ -122,60 +123,6 @@ pub struct Meta {
     /// Who gave the report ("省长 王凯").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speaker: Option<String>,
-}
-
-/// The level of an administrative area, as far as answering needs it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Level {
-    /// A province, autonomous region or municipality (省 / 自治区 / 直辖市).
-    Province,
-    /// A prefecture-level city, prefecture, autonomous prefecture or league (市 / 州 / 盟).
-    Prefecture,
-    /// A district, county or county-level city (区 / 县).
-    County,
-}
-
-impl Level {
-    /// The level a front matter names (省, 自治区, 直辖市, 市, 州, 盟, 地区, 区, 县, 县级市,
-    /// or the English names).
-    pub fn parse(text: &str) -> Option<Level> {
-        match text.trim() {
-            "省" | "自治区" | "直辖市" | "特别行政区" | "province" => {
-                Some(Level::Province)
-            }
-            "市" | "地级市" | "州" | "自治州" | "盟" | "地区" | "prefecture" => {
-                Some(Level::Prefecture)
-            }
-            "区" | "县" | "县级市" | "旗" | "county" | "district" => Some(Level::County),
-            _ => None,
-        }
-    }
-
-    /// What the level is called in a reply: 省, 市, 区县.
-    pub fn name(self) -> &'static str {
-        match self {
-            Level::Province => "省",
-            Level::Prefecture => "市",
-            Level::County => "区县",
-        }
-    }
-
-    /// The level of an area by its name's suffix (河南省, 安阳市, 北关区); a municipality
-    /// (北京市, 上海市, 天津市, 重庆市) is provincial.
-    pub fn of_name(name: &str) -> Option<Level> {
-        const MUNICIPALITIES: [&str; 4] = ["北京市", "上海市", "天津市", "重庆市"];
-        if MUNICIPALITIES.contains(&name) {
-            return Some(Level::Province);
-        }
-        let last = name.chars().last()?;
-        match last {
-            '省' => Some(Level::Province),
-            '区' if name.ends_with("自治区") => Some(Level::Province),
-            '市' | '州' | '盟' => Some(Level::Prefecture),
-            '区' | '县' | '旗' => Some(Level::County),
-            _ => None,
-        }
-    }
 }
 
 /// One paragraph of a report, verbatim, with the headings above it.
