@@ -36,5 +36,6 @@ pub fn announcements_document(items: &[(String, String)]) -> Option<Document> {
         generated: true,
         derived: Vec::new(),
         lost: Vec::new(),
+        skipped: Vec::new(),
     })
 }

@@ -14,7 +14,7 @@ const TMP_PREFIX: &str = ".upload-";
 /// Why an uploaded file cannot be saved under its name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NameError {
-    #[error("{0:?} is not a .md or .txt file")]
+    #[error("{0:?} is not a file the knowledge folder reads (.docx, .pdf, .html, .txt, .md)")]
     NotText(String),
     #[error("{0} is the dictionary or synonyms file, which is edited in the folder itself")]
     Reserved(String),
@@ -173,7 +173,10 @@ mod tests {
             upload_name("dict.txt"),
             Err(NameError::Reserved(_))
         ));
-        for bad in ["", ".hidden.md", "a.pdf", "dir/", "a\\"] {
+        for good in ["a.pdf", "a.DOCX", "page.htm", "old.doc", "old.wps"] {
+            assert_eq!(upload_name(good).as_deref(), Ok(good));
+        }
+        for bad in ["", ".hidden.md", "a.xlsx", "a.zip", "dir/", "a\\"] {
             assert!(
                 matches!(upload_name(bad), Err(NameError::NotText(_))),
                 "{bad:?}"

@@ -12,7 +12,9 @@
 mod announcements;
 mod folder;
 pub mod format;
+mod read;
 mod scope;
+pub mod structure;
 pub mod synonyms;
 
 use std::collections::BTreeMap;
@@ -28,22 +30,47 @@ pub use folder::{
     FileChange, MAX_NAME_BYTES, NameError, clean_leftovers, remove_file, save_file, seed,
     upload_name, writable,
 };
+pub use format::ReadError;
+pub use format::model::{Loss, Lost};
+pub use read::{
+    MAX_FILE_BYTES, MAX_PARAGRAPH_CHARS, MAX_PARAGRAPHS, MAX_TEXT_BYTES, read_document,
+};
 pub use scope::Scope;
+pub use structure::Dropped;
 pub use synonyms::{Group, MAX_GROUP_WORDS, MAX_WORD_CHARS, SynonymError, Synonyms, Which};
 
 /// Name of the jieba user dictionary inside the knowledge folder.
 pub const DICT_FILE: &str = "dict.txt";
 /// Name of the synonym groups file inside the knowledge folder.
 pub const SYNONYMS_FILE: &str = "synonyms.txt";
-/// Largest report file accepted, in bytes.
-pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
 
 /// A problem in one knowledge file, at a line (1-based; 0 when it concerns the whole file).
+/// The message is for logs and the command line; [`Problem`] says what kind of problem it is,
+/// so that a front end can say why in its users' words.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct SourceError {
     pub path: PathBuf,
     pub line: usize,
     pub message: String,
+    pub problem: Problem,
+}
+
+/// What kind of problem a [`SourceError`] is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// The reader of the format refused the file: damaged, encrypted, a scan, fonts without
+    /// Unicode, an old binary format, too complex, an unknown encoding.
+    Refused(ReadError),
+    /// More bytes than [`MAX_FILE_BYTES`] or more text than [`MAX_TEXT_BYTES`].
+    TooLarge,
+    /// Nothing to answer from: no paragraph of text.
+    Empty,
+    /// Not a report's shape: a paragraph of tens of thousands of characters, more
+    /// paragraphs than a report has, the same text repeated.
+    NotAReport,
+    /// Anything else; the message says what (a front matter error, invalid UTF-8, a name
+    /// another file holds).
+    Invalid,
 }
 
 impl fmt::Display for SourceError {
@@ -62,7 +89,23 @@ impl SourceError {
             path: path.to_path_buf(),
             line,
             message: message.into(),
+            problem: Problem::Invalid,
         }
+    }
+
+    /// A reader's refusal of the whole file.
+    pub fn refused(path: &Path, error: ReadError) -> Self {
+        SourceError {
+            message: error.to_string(),
+            problem: Problem::Refused(error),
+            ..SourceError::new(path, 0, "")
+        }
+    }
+
+    /// The same error, of another kind.
+    pub fn because(mut self, problem: Problem) -> Self {
+        self.problem = problem;
+        self
     }
 }
 
@@ -148,8 +191,11 @@ pub struct Document {
     pub generated: bool,
     /// How the metadata was found ("title from line 10", "area 河南省 from the meeting").
     pub derived: Vec<String>,
-    /// What the reader had to leave out ("3 images").
-    pub lost: Vec<String>,
+    /// What the reader had to leave out (3 images).
+    pub lost: Vec<Lost>,
+    /// What the structure step left out as not content (menus, page numbers, a table of
+    /// contents), by kind, with how many lines.
+    pub skipped: Vec<(Dropped, usize)>,
 }
 
 impl Document {
@@ -299,81 +345,6 @@ pub fn load_dir(dir: &Path) -> Result<Knowledge, KnowledgeError> {
     Ok(k)
 }
 
-/// Reads one report file (its name says its format): the document, or why it cannot be used,
-/// with file and line. Every format goes through here: the size limit, the title falling back
-/// to the file name, a document without paragraphs refused, and the shape checks.
-pub fn read_document(path: &Path, bytes: &[u8]) -> Result<Document, SourceError> {
-    if bytes.len() > MAX_FILE_BYTES {
-        return Err(SourceError::new(
-            path,
-            0,
-            format!(
-                "file is {} bytes, more than the {} allowed",
-                bytes.len(),
-                MAX_FILE_BYTES
-            ),
-        ));
-    }
-    let stem = path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("document");
-    let file = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or(stem)
-        .to_owned();
-    let (mut meta, paragraphs) = format::read(path, bytes)?;
-    if meta.headline.trim().is_empty() {
-        meta.headline = stem.to_owned();
-    }
-    if paragraphs.is_empty() {
-        return Err(SourceError::new(
-            path,
-            1,
-            "no paragraphs: the document has no text to answer from",
-        ));
-    }
-    check_shape(path, &paragraphs)?;
-    let mut doc = Document {
-        id: document_id(path),
-        file,
-        meta,
-        paragraphs,
-        generated: false,
-        derived: Vec::new(),
-        lost: Vec::new(),
-    };
-    fill_scope(&mut doc);
-    Ok(doc)
-}
-
-/// What a document speaks for, where its metadata does not say: the area its meeting or
-/// title names, that area's level, and the year its text names most.
-fn fill_scope(doc: &mut Document) {
-    let m = &mut doc.meta;
-    if m.area.is_none() {
-        let named = [m.meeting.as_deref(), Some(m.headline.as_str())];
-        if let Some(area) = named.into_iter().flatten().find_map(scope::area_in) {
-            doc.derived
-                .push(format!("area {area} from the meeting or title"));
-            m.area = Some(area);
-        }
-    }
-    if m.level.is_none()
-        && let Some(level) = m.area.as_deref().and_then(Level::of_name)
-    {
-        m.level = Some(level.name().to_owned());
-    }
-    if m.year.is_none()
-        && let Some(year) = scope::main_year(doc)
-    {
-        doc.meta.year = Some(year);
-        doc.derived
-            .push(format!("year {year}: the year the text names most"));
-    }
-}
-
 /// An upload that may be saved: the name it is saved under and the document it holds.
 #[derive(Debug, Clone)]
 pub struct Upload {
@@ -426,54 +397,6 @@ pub fn document_id(path: &Path) -> String {
         .collect()
 }
 
-/// Most paragraphs one document may have.
-pub const MAX_PARAGRAPHS: usize = 20_000;
-/// Longest paragraph accepted, in characters: a report's paragraphs run to a few hundred.
-pub const MAX_PARAGRAPH_CHARS: usize = 20_000;
-
-/// Refuses what is not a report, whatever its size: a paragraph of tens of thousands of
-/// characters, more paragraphs than any report has, or the same few paragraphs repeated.
-/// Linear in the document.
-fn check_shape(path: &Path, paragraphs: &[Paragraph]) -> Result<(), SourceError> {
-    if paragraphs.len() > MAX_PARAGRAPHS {
-        return Err(SourceError::new(
-            path,
-            0,
-            format!(
-                "{} paragraphs, more than the {MAX_PARAGRAPHS} a report can have",
-                paragraphs.len()
-            ),
-        ));
-    }
-    if let Some(p) = paragraphs
-        .iter()
-        .find(|p| p.text.chars().count() > MAX_PARAGRAPH_CHARS)
-    {
-        return Err(SourceError::new(
-            path,
-            p.line,
-            format!(
-                "a paragraph of {} characters, more than the {MAX_PARAGRAPH_CHARS} allowed: not a report's text",
-                p.text.chars().count()
-            ),
-        ));
-    }
-    let distinct: std::collections::HashSet<&str> =
-        paragraphs.iter().map(|p| p.text.as_str()).collect();
-    if paragraphs.len() >= 100 && distinct.len() * 10 < paragraphs.len() {
-        return Err(SourceError::new(
-            path,
-            0,
-            format!(
-                "{} paragraphs but only {} different ones: the same text repeats, not a report",
-                paragraphs.len(),
-                distinct.len()
-            ),
-        ));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -515,32 +438,42 @@ mod tests {
 
     #[test]
     fn plain_text_first_line_is_title() {
-        let doc = parse_document(
-            Path::new("k/a b.txt"),
-            "\n标题行\n\n第一段\n续\n\n\n第二段\n",
-        )
-        .unwrap();
+        // A title a report would have, found by the structure step.
+        let text = "\n北关区便民服务通知\n\n今年全区将新建口袋公园十个，方便居民就近休闲。\n\n\n老旧小区改造继续推进，涉及居民三千户。\n";
+        let doc = parse_document(Path::new("k/a b.txt"), text).unwrap();
         assert_eq!(doc.id, "a-b");
-        assert_eq!(doc.title(), "标题行");
+        assert_eq!(doc.title(), "北关区便民服务通知");
         assert_eq!(
             doc.paragraphs.iter().map(|p| p.line).collect::<Vec<_>>(),
-            vec![4, 8]
+            vec![4, 7]
         );
+        // A note typed by hand: its first short line is the title all the same.
+        let text = "社区便民服务\n\n今年全区将新建口袋公园十个，方便居民就近休闲。\n";
+        let doc = parse_document(Path::new("k/note.txt"), text).unwrap();
+        assert_eq!(doc.title(), "社区便民服务");
+        assert_eq!(doc.paragraphs.len(), 1);
+        assert!(doc.paragraphs[0].section.is_empty());
+        // A first line that is a sentence is text, and the file name is the title.
+        let text = "今年全区将新建口袋公园十个，方便居民就近休闲。\n";
+        let doc = parse_document(Path::new("k/parks.txt"), text).unwrap();
+        assert_eq!(doc.title(), "parks");
+        assert_eq!(doc.paragraphs.len(), 1);
     }
 
     #[test]
-    fn plain_text_without_blank_lines_has_a_paragraph_per_line() {
-        // One blank line between paragraphs: the blank-line layout, lines joined.
-        let text = "标题行\n第一段。\n第二段。\n\n第三段。\n";
+    fn plain_text_has_a_paragraph_per_line_or_per_block() {
+        // As copied out of a word processor or a web page: one paragraph per line.
+        let text = "区政府工作报告\n\n今年全区将新建口袋公园十个，方便居民就近休闲。\n老旧小区改造继续推进，涉及居民三千户。\n新建改建农村公路二十公里，打通断头路五条。\n\n";
         let doc = parse_document(Path::new("k/w.txt"), text).unwrap();
         let texts: Vec<_> = doc.paragraphs.iter().map(|p| p.text.as_str()).collect();
-        assert_eq!(texts, vec!["第一段。\n第二段。", "第三段。"]);
-        // As copied out of a word processor: no blank line between paragraphs (those after
-        // the title and at the end do not count).
-        let text = "标题行\n\n第一段。\n第二段。\n第三段。\n\n";
-        let doc = parse_document(Path::new("k/w.txt"), text).unwrap();
-        let texts: Vec<_> = doc.paragraphs.iter().map(|p| p.text.as_str()).collect();
-        assert_eq!(texts, vec!["第一段。", "第二段。", "第三段。"]);
+        assert_eq!(
+            texts,
+            vec![
+                "今年全区将新建口袋公园十个，方便居民就近休闲。",
+                "老旧小区改造继续推进，涉及居民三千户。",
+                "新建改建农村公路二十公里，打通断头路五条。"
+            ]
+        );
         assert_eq!(
             doc.paragraphs.iter().map(|p| p.line).collect::<Vec<_>>(),
             vec![3, 4, 5]
@@ -585,7 +518,7 @@ mod tests {
 
     #[test]
     fn bad_files_name_file_and_line() {
-        let cases: [(&str, &[u8], usize, &str); 5] = [
+        let cases: [(&str, &[u8], usize, &str); 6] = [
             (
                 "a.md",
                 b"+++\nheadline = \"x\"\nbogus = 1\n+++\ntext\n",
@@ -594,7 +527,8 @@ mod tests {
             ),
             ("b.md", b"+++\nheadline = \"x\"\n", 1, "never closed"),
             ("c.md", b"# only a title\n", 1, "no paragraphs"),
-            ("d.txt", b"title\n\npara\xff\n", 3, "UTF-8"),
+            ("d.md", b"# title\n\npara\xff\n", 3, "UTF-8"),
+            ("d.txt", b"title\n\npara\xff\n", 0, "undecodable"),
             ("e.md", b"ok\n\x00\x01", 2, "binary"),
         ];
         for (name, bytes, line, needle) in cases {

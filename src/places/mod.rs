@@ -17,7 +17,9 @@ const GAZETTEER: &str = include_str!("gazetteer.tsv");
 const DIRECT: &str = include_str!("county-level-direct.tsv");
 
 /// The level of an administrative area, as far as answering needs it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Level {
     /// A province, autonomous region, municipality or SAR (省 / 自治区 / 直辖市 / 特别行政区).
     Province,

@@ -1,5 +1,6 @@
-//! Admins manage the knowledge folder from the chat: upload a `.md` or `.txt` report (checked
-//! with the same rules as the folder, previewed, saved only on 确认) and `/remove` a document
+//! Admins manage the knowledge folder from the chat: upload a report (Word, PDF, web page,
+//! text or Markdown; checked with the same rules as the folder, previewed with what was read
+//! from it (see [`super::preview`]), saved only on 确认) and `/remove` a document
 //! (after a confirmation). Saving, removing, reloading and putting the folder back on failure
 //! are the knowledge service's; this file only talks to the admin.
 
@@ -24,7 +25,9 @@ use crate::service::{ChangeError, Reload};
 const MAX_LABEL_CHARS: usize = 30;
 fn name_problem(e: &NameError) -> String {
     match e {
-        NameError::NotText(raw) => format!("只接受 .md 或 .txt 文本文件，收到的是 {raw:?}。"),
+        NameError::NotText(raw) => format!(
+            "只接受 Word（.docx）、PDF、网页（.html）、文本（.txt）或 Markdown（.md）文件，收到的是 {raw:?}。"
+        ),
         NameError::Reserved(name) => {
             format!("{name} 是词典或同义词文件，请直接在知识库文件夹中修改。")
         }
@@ -94,7 +97,7 @@ pub async fn on_document(bot: Bot, msg: Message, app: std::sync::Arc<App>) -> an
         InlineKeyboardButton::callback("确认", Callback::Upload { id, save: true }.to_string()),
         InlineKeyboardButton::callback("取消", Callback::Upload { id, save: false }.to_string()),
     ]]);
-    let text = format!("文件 {name} 检查通过。{what}。\n确认后保存到知识库并重新加载。");
+    let text = format!("文件 {name} 检查通过{what}\n确认后保存到知识库并重新加载。");
     send(
         &bot,
         chat,
@@ -148,10 +151,11 @@ async fn preview(
                 ));
             }
             Err(UploadError::Name(e)) => return Err(name_problem(&e)),
-            Err(UploadError::Unreadable(e)) => return Err(e.to_string()),
+            Err(UploadError::Unreadable(e)) => return Err(super::preview::refusal(&e)),
         };
         let doc = upload.document;
-        let passages = passages::from_document(&doc).len();
+        let cut = passages::from_document(&doc);
+        let passages = cut.len();
         let short = |t: &str| crate::text::shorten(t, MAX_LABEL_CHARS).into_owned();
         let what = match manifest.documents.iter().find(|d| d.file == name) {
             Some(old) => format!(
@@ -162,6 +166,9 @@ async fn preview(
             ),
             None => format!("将新增文档《{}》（{} 段）", short(doc.title()), passages),
         };
+        let pages = doc.paragraphs.iter().filter_map(|p| p.page).max();
+        let pages = pages.map(|n| format!("（共 {n} 页）")).unwrap_or_default();
+        let what = format!("{pages}{what}。\n{}", super::preview::describe(&doc, &cut));
         Ok((what, bytes))
     })
     .await?)

@@ -28,6 +28,7 @@ mod inline;
 mod intake;
 mod listen;
 mod pending;
+mod preview;
 mod reply;
 mod signals;
 mod staff;

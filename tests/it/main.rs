@@ -17,6 +17,7 @@ mod inline;
 mod intake;
 mod operations;
 mod snapshots;
+mod structure;
 mod tidy;
 
 use std::path::{Path, PathBuf};

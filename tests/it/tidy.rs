@@ -313,10 +313,11 @@ fn only_the_telegram_front_end_knows_telegrams_limits_and_html() {
         &["telegram/"],
         "only `telegram` knows Telegram's limits and HTML",
     );
+    // The web page reader reads HTML, it does not write Telegram's.
     for tag in ["<b>", "</b>", "<i>", "&lt;", "&amp;"] {
         let offenders: Vec<String> = files_with_text(tag)
             .into_iter()
-            .filter(|f| !f.starts_with("telegram/"))
+            .filter(|f| !f.starts_with("telegram/") && f != "knowledge/format/html.rs")
             .collect();
         assert!(
             offenders.is_empty(),
