@@ -95,21 +95,28 @@ pub fn read(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Reading, Sourc
         .and_then(|n| n.to_str())
         .unwrap_or_default();
     let refused = |e: ReadError| SourceError::refused(path, e);
-    let detected = detect(name, bytes);
-    if Format::of(name) == Some(Format::Markdown) && matches!(detected, Ok(Detected::Text)) {
+    if Format::of(name) == Some(Format::Markdown) && detect(name, bytes) == Ok(Detected::Text) {
         let (meta, paragraphs) = markdown::read(path, bytes)?;
         return Ok(Reading::Marked { meta, paragraphs });
     }
+    extract(name, bytes, limits)
+        .map(Reading::Blocks)
+        .map_err(refused)
+}
+
+/// The text of a file that does not mark its own structure, as blocks: the reader the name
+/// and the bytes call for ([`detect`]), within `limits`, behind `catch_unwind`.
+pub fn extract(name: &str, bytes: &[u8], limits: &Limits) -> Result<Extracted, ReadError> {
     if bytes.len() > limits.max_input_bytes {
-        return Err(refused(ReadError::TooComplex {
+        return Err(ReadError::TooComplex {
             detail: format!(
                 "input of {} bytes is larger than the limit of {} bytes",
                 bytes.len(),
                 limits.max_input_bytes
             ),
-        }));
+        });
     }
-    let detected = detected.map_err(refused)?;
+    let detected = detect(name, bytes)?;
     let reader: fn(&[u8], &Limits) -> Result<Extracted, ReadError> = match detected {
         Detected::Docx => docx::read,
         Detected::Pdf => pdf::read,
@@ -117,8 +124,6 @@ pub fn read(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Reading, Sourc
         Detected::Text => text::read,
     };
     guarded(detected.name(), || reader(bytes, limits))
-        .map(Reading::Blocks)
-        .map_err(refused)
 }
 
 /// The reader the bytes call for.
