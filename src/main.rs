@@ -66,6 +66,14 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Show what the bot reads from report files (.docx, .pdf, .html, .txt, .md): title,
+    /// area, year, sections, passages, what was left out; or why a file cannot be used.
+    /// Nothing is changed.
+    Read {
+        /// The files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Run the Telegram bot until SIGINT or SIGTERM (long polling, or a webhook).
     Serve(ServeArgs),
     /// Exit 0 when the bot on this data folder is alive and reaches the Bot API; else say why.
@@ -212,6 +220,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             cli::ask(&settings, question.as_deref(), json, input, out)?;
         }
         Command::Chat => cli::chat(&settings, out)?,
+        Command::Read { files } => return Ok(ok(cli::read(&files, out)?)),
         Command::Index { check: true } => return Ok(ok(cli::check(&settings, out)?)),
         Command::Index { check: false } => return Ok(ok(index(&settings, out)?)),
         Command::Eval { file, verbose } => cli::eval(&settings, &file, verbose, out)?,

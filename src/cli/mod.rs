@@ -172,6 +172,78 @@ pub fn check(settings: &Settings, out: &mut dyn Write) -> Result<bool> {
     Ok(problems.is_empty())
 }
 
+/// `read`: what the bot reads from each file, as the folder and an upload would read it,
+/// changing nothing; true when every file is usable (a refusal is said on stderr).
+pub fn read(files: &[PathBuf], out: &mut dyn Write) -> Result<bool> {
+    let mut usable = true;
+    for path in files {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        match crate::knowledge::read_document(path, &bytes) {
+            Ok(doc) => describe_document(&doc, out)?,
+            Err(e) => {
+                eprintln!("{e}");
+                usable = false;
+            }
+        }
+    }
+    Ok(usable)
+}
+
+/// A document as `read` prints it: its metadata, its shape, how both were found and what
+/// was left out, and its first passages.
+fn describe_document(doc: &crate::knowledge::Document, out: &mut dyn Write) -> Result<()> {
+    let m = &doc.meta;
+    let passages = crate::index::passages::from_document(doc);
+    let none = || "-".to_owned();
+    let sections: std::collections::HashSet<&Vec<String>> = doc
+        .paragraphs
+        .iter()
+        .map(|p| &p.section)
+        .filter(|s| !s.is_empty())
+        .collect();
+    let pages = doc.paragraphs.iter().filter_map(|p| p.page).max();
+    writeln!(out, "{}: {}", doc.file, m.headline)?;
+    writeln!(
+        out,
+        "  area {} ({}), parent {}, year {}, years {:?}, body {}",
+        m.area.clone().unwrap_or_else(none),
+        m.level.clone().unwrap_or_else(none),
+        m.parent.clone().unwrap_or_else(none),
+        m.year.map_or_else(none, |y| y.to_string()),
+        m.years,
+        m.body.clone().unwrap_or_else(none),
+    )?;
+    writeln!(
+        out,
+        "  meeting {}, date {}, speaker {}",
+        m.meeting.clone().unwrap_or_else(none),
+        m.dates.clone().unwrap_or_else(none),
+        m.speaker.clone().unwrap_or_else(none),
+    )?;
+    writeln!(
+        out,
+        "  {} paragraphs, {} sections, {} pages, {} passages",
+        doc.paragraphs.len(),
+        sections.len(),
+        pages.map_or_else(none, |n| n.to_string()),
+        passages.len()
+    )?;
+    let lost: Vec<String> = doc.lost.iter().map(ToString::to_string).collect();
+    let skipped: Vec<String> = doc
+        .skipped
+        .iter()
+        .map(|(d, n)| format!("{n} {d:?}"))
+        .collect();
+    writeln!(out, "  left out: {}", [lost, skipped].concat().join(", "))?;
+    writeln!(out, "  found: {}", doc.derived.join("; "))?;
+    for p in passages.iter().take(3) {
+        let text: String = p.text.chars().take(60).collect();
+        writeln!(out, "  [{}] {text}", p.section)?;
+    }
+    Ok(())
+}
+
 /// `index`: builds the index (or finds it up to date); true when every file was usable.
 pub fn index(
     settings: &Settings,

@@ -168,7 +168,7 @@ async fn preview(
         };
         let pages = doc.paragraphs.iter().filter_map(|p| p.page).max();
         let pages = pages.map(|n| format!("（共 {n} 页）")).unwrap_or_default();
-        let what = format!("{pages}{what}。\n{}", super::preview::describe(&doc, &cut));
+        let what = format!("{pages}。{what}。\n{}", super::preview::describe(&doc, &cut));
         Ok((what, bytes))
     })
     .await?)

@@ -322,3 +322,154 @@ async fn reload_keeps_the_old_index_on_error_and_loses_no_question() {
     api.private_text(402, "/sources");
     assert!(has(&api.wait_sent(402, 1).await, "知识库最近更新"));
 }
+
+/// Every file under `dir` with its bytes, by path relative to `dir`.
+fn tree(dir: &std::path::Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                let rel = path.strip_prefix(dir).unwrap().to_path_buf();
+                out.insert(rel, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    out
+}
+
+fn format_fixture(name: &str) -> Vec<u8> {
+    std::fs::read(crate::fixture("formats").join(name)).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_format_uploads_with_a_preview_of_what_was_read() {
+    let t = harness::bot().knowledge_copy().start().await;
+    let api = &t.api;
+    let files = [
+        "henan-2026-copied.txt",
+        "henan-2026-gbk.html",
+        "henan-2026-styles.docx",
+        "henan-2026-numbered.docx",
+        "henan-2026.pdf",
+    ];
+    for (i, name) in files.iter().enumerate() {
+        let bytes = format_fixture(name);
+        api.private_document(ADMIN, name, &bytes, bytes.len());
+        let preview = api.wait_sent(ADMIN, i + 1).await;
+        let preview = &preview[i];
+        for want in [
+            "检查通过",
+            "将新增文档《2026年河南省政府工作报告》",
+            "地区：河南省（省）",
+            "年份：2026年（也谈到 2025年）",
+            "会议：河南省第十四届人民代表大会第四次会议",
+            "日期：2026年1月26日",
+            "报告人：省长 王凯",
+            "一、“十四五”时期和2025年工作回顾",
+            "开头 2 段",
+            "信息不对？",
+        ] {
+            assert!(preview.contains(want), "{name}: no {want:?} in {preview}");
+        }
+        if name.ends_with(".pdf") {
+            assert!(preview.contains("页）"), "{name}: pages: {preview}");
+        }
+        assert!(!preview.contains("各位代表"), "{name}: {preview}");
+    }
+    // The PDF is saved on 确认 and answers with its page in the source line.
+    let confirm = buttons(api, ADMIN)
+        .into_iter()
+        .filter(|(label, _)| label == "确认")
+        .map(|(_, data)| data)
+        .next_back()
+        .unwrap();
+    press(api, ADMIN, &confirm).await;
+    api.wait_for("reload", LONG, |_| {
+        has(&api.sent_to(ADMIN), "知识库已重新加载")
+    })
+    .await;
+    assert!(t.knowledge().join("henan-2026.pdf").exists());
+    for name in &files[..4] {
+        assert!(
+            !t.knowledge().join(name).exists(),
+            "{name} was not confirmed"
+        );
+    }
+    api.private_text(611, "河南省育儿补贴");
+    let got = api.wait_sent(611, 1).await;
+    assert!(
+        has(&got, "2026年河南省政府工作报告 · ") && has(&got, "页 · 2026年1月26日"),
+        "{got:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_files_say_why_and_leave_the_folder_and_index_as_they_were() {
+    let t = harness::bot().knowledge_copy().start().await;
+    let api = &t.api;
+    // Something asked first, so the index exists and is in use.
+    api.private_text(620, "一岗一房");
+    api.wait_sent(620, 1).await;
+    let knowledge_before = tree(t.knowledge());
+    let index_before = tree(&t.data().join("index"));
+    let pdf = format_fixture("henan-2026.pdf");
+    let docx = format_fixture("henan-2026-styles.docx");
+    let uploads: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "scan.pdf",
+            format_fixture("henan-2026-scan.pdf"),
+            "没有文字层",
+        ),
+        (
+            "nounicode.pdf",
+            format_fixture("henan-2026-nounicode.pdf"),
+            "字体无法转换成文字",
+        ),
+        (
+            "locked.pdf",
+            format_fixture("henan-2026-encrypted.pdf"),
+            "设置了密码",
+        ),
+        ("old.doc", format_fixture("henan-2026.doc"), "另存为” .docx"),
+        (
+            "old.wps",
+            format_fixture("henan-2026.wps"),
+            "WPS 文字的旧格式",
+        ),
+        ("cut.pdf", pdf[..pdf.len() / 3].to_vec(), "文件已损坏"),
+        ("cut.docx", docx[..docx.len() / 2].to_vec(), "文件已损坏"),
+        (
+            "fake.docx",
+            b"PK\x03\x04 not really a zip".to_vec(),
+            "文件已损坏",
+        ),
+        ("sheet.xlsx", docx.clone(), "只接受"),
+    ];
+    for (i, (name, bytes, _)) in uploads.iter().enumerate() {
+        api.private_document(ADMIN, name, bytes, bytes.len());
+        api.private_text(630 + i as i64, "一岗一房");
+    }
+    let replies = api.wait_sent(ADMIN, uploads.len()).await;
+    for (name, _, want) in &uploads {
+        assert!(has(&replies, want), "{name}: no {want:?} in {replies:?}");
+    }
+    assert!(
+        buttons(api, ADMIN).is_empty(),
+        "no refused file reached 确认"
+    );
+    for i in 0..uploads.len() {
+        assert!(has(&api.wait_sent(630 + i as i64, 1).await, "一岗一房"));
+    }
+    assert!(
+        tree(t.knowledge()) == knowledge_before,
+        "the folder changed"
+    );
+    assert!(
+        tree(&t.data().join("index")) == index_before,
+        "the index changed"
+    );
+}

@@ -12,6 +12,7 @@ mod documents;
 mod engine;
 mod eval;
 mod fake_api;
+mod formats;
 mod harness;
 mod inline;
 mod intake;

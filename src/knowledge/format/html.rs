@@ -969,8 +969,50 @@ fn emit_title_heading(
             None,
             (em.line_of)(tree.nodes[h as usize].pos),
         )?;
+        emit_title_lines(tree, root, h, em, budget)?;
     }
     Ok(Some(t))
+}
+
+/// Longest line of a title block that is kept beside the title (a subtitle, the ——date and
+/// meeting line), in characters.
+const TITLE_LINE_CHARS: usize = 80;
+
+/// The short lines that share the title heading's block outside the content root (a
+/// subtitle, "——2026年1月26日在…会议上"), as paragraphs after it: the structure step reads
+/// the date and meeting from them, or drops them as front matter.
+fn emit_title_lines(
+    tree: &Tree,
+    root: u32,
+    h: u32,
+    em: &mut Emit<'_>,
+    budget: &mut Budget,
+) -> Result<(), ReadError> {
+    let parent = tree.nodes[h as usize].parent;
+    if parent == NONE || is_ancestor(tree, parent, root) {
+        return Ok(());
+    }
+    let mut sibling = tree.nodes[h as usize].next;
+    let mut kept = 0;
+    while sibling != NONE && kept < 3 {
+        let node = &tree.nodes[sibling as usize];
+        if !node.hidden {
+            let t = clean_text(&subtree_text(tree, sibling, budget)?);
+            if !t.is_empty() && t.chars().count() <= TITLE_LINE_CHARS {
+                push_block(
+                    &mut em.blocks,
+                    budget,
+                    Kind::Paragraph,
+                    &t,
+                    None,
+                    (em.line_of)(node.pos),
+                )?;
+                kept += 1;
+            }
+        }
+        sibling = node.next;
+    }
+    Ok(())
 }
 
 /// Walks the content root, (node, entering?) pairs on an explicit stack, emitting its text

@@ -191,7 +191,10 @@ impl Scan<'_> {
             let mut rest = d.rest.clone();
             if d.open
                 && i + 1 < units.len()
-                && let Some((tail, r)) = rules::date_line_continuation(&units[i + 1].text)
+                && let Some((tail, r)) = rules::date_line_continuation(
+                    meeting.as_deref().unwrap_or_default(),
+                    &units[i + 1].text,
+                )
             {
                 meeting = Some(format!("{}{}", meeting.unwrap_or_default(), tail));
                 units_used.push(i + 1);

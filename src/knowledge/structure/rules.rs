@@ -757,14 +757,19 @@ pub(crate) fn parse_date_line(s: &str) -> Option<DateLine> {
 
 /// The continuation of a cut date line ("人民代表大会第五次会议上"): returns the meeting
 /// tail and the rest after 上.
-pub(crate) fn date_line_continuation(s: &str) -> Option<(String, String)> {
+/// `before` is the meeting as far as the cut line has it: a cut inside a word ("…第四次会" +
+/// "议上") is a continuation too.
+pub(crate) fn date_line_continuation(before: &str, s: &str) -> Option<(String, String)> {
     let t = trim(s);
     if clen(t) > 60 {
         return None;
     }
     let i = t.find("上")?;
     let head = &t[..i];
-    if !(head.contains("会议") || head.contains("大会") || head.ends_with('会')) {
+    let joined = format!("{before}{head}");
+    let meeting_in_head = head.contains("会议") || head.contains("大会") || head.ends_with('会');
+    let meeting_joined = joined.ends_with("会议") || joined.ends_with("大会");
+    if !meeting_in_head && !meeting_joined {
         return None;
     }
     let rest = t[i + '上'.len_utf8()..].trim_start_matches(['）', ')']);
@@ -1076,9 +1081,15 @@ mod tests {
         let d = parse_date_line("——2026年1月26日在广东省第十四届").unwrap();
         assert!(d.open);
         assert_eq!(
-            date_line_continuation("人民代表大会第五次会议上"),
+            date_line_continuation("广东省第十四届", "人民代表大会第五次会议上"),
             Some(("人民代表大会第五次会议".into(), String::new()))
         );
+        // A cut inside the word 会议.
+        assert_eq!(
+            date_line_continuation("河南省第十四届人民代表大会第四次会", "议上"),
+            Some(("议".into(), String::new()))
+        );
+        assert_eq!(date_line_continuation("河南省", "路上"), None);
         assert!(parse_date_line("2026年是“十五五”开局之年。").is_none());
         assert!(parse_date_line("在省委坚强领导下，我们坚持以人民为中心。").is_none());
     }
