@@ -32,8 +32,10 @@ use super::reply::send_text;
 use crate::store::{InboxState, StoreError};
 use crate::time::now_unix;
 
-/// Updates one chat may have waiting behind the one being handled; more are dropped.
-const LANE_QUEUE: usize = 8;
+/// Updates one chat may have waiting behind the one being handled; more are dropped (and the
+/// chat told once). Above every burst flood control lets through (20 inline queries), so only
+/// a chat whose replies are held up (a 429) or staff, who are exempt, ever fill it.
+const LANE_QUEUE: usize = 32;
 /// Most updates read back from the inbox at start.
 const MAX_RESUME: usize = 100_000;
 /// Updates accepted by a previous process older than this are not answered any more.
@@ -41,6 +43,8 @@ const STALE_AFTER_SECS: i64 = 24 * 3600;
 /// What a flooder is told, once per flood.
 const SLOW_DOWN: &str =
     "您发得太快了，请稍等几秒再发。刚才有些消息没有处理，需要的话请稍后重新发送。";
+/// What a chat whose queue is full is told, once until its queue is empty again.
+const QUEUE_FULL: &str = "还有很多条消息在处理，刚才有些消息（或文件）没有收下。请等这些处理完，再重新发送没有回复的那些。";
 
 /// An update as it arrived: its id, the parsed update and its JSON text (kept in the inbox).
 pub struct Incoming {
@@ -92,6 +96,8 @@ enum Job {
 struct Queue {
     tx: mpsc::Sender<Job>,
     busy: Arc<AtomicBool>,
+    /// The chat was told its queue is full, and the queue has not been empty since.
+    told: Arc<AtomicBool>,
     task: JoinHandle<()>,
 }
 
@@ -300,7 +306,21 @@ impl Intake {
         let queue = lanes.entry(lane).or_insert_with(|| self.spawn_lane());
         match queue.tx.try_send(job) {
             Ok(()) => Ok(()),
-            Err(mpsc::error::TrySendError::Full(_)) => Err(()),
+            Err(mpsc::error::TrySendError::Full(job)) => {
+                if let (Job::Update { update, .. }, Lane::Chat(chat)) = (&job, lane)
+                    && update.from().is_some()
+                    && !queue.told.swap(true, Ordering::Relaxed)
+                {
+                    // Not on the lane (it is full): on its own, so nothing waits for it.
+                    let bot = self.0.bot.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = send_text(&bot, ChatId(chat), QUEUE_FULL).await {
+                            log::info!("cannot tell a chat its queue is full: {e}");
+                        }
+                    });
+                }
+                Err(())
+            }
             Err(mpsc::error::TrySendError::Closed(job)) => {
                 // The lane's task ended (it only does when its sender is dropped): a new one.
                 *queue = self.spawn_lane();
@@ -312,8 +332,14 @@ impl Intake {
     fn spawn_lane(&self) -> Queue {
         let (tx, rx) = mpsc::channel(LANE_QUEUE);
         let busy = Arc::new(AtomicBool::new(false));
-        let task = tokio::spawn(run_lane(self.0.clone(), rx, busy.clone()));
-        Queue { tx, busy, task }
+        let told = Arc::new(AtomicBool::new(false));
+        let task = tokio::spawn(run_lane(self.0.clone(), rx, busy.clone(), told.clone()));
+        Queue {
+            tx,
+            busy,
+            told,
+            task,
+        }
     }
 
     /// Whether so much waits that no more should be fetched.
@@ -359,8 +385,16 @@ impl Intake {
 
 /// One lane's task: its jobs one after another, each update marked done in the inbox when its
 /// handler returns.
-async fn run_lane(inner: Arc<Inner>, mut rx: mpsc::Receiver<Job>, busy: Arc<AtomicBool>) {
+async fn run_lane(
+    inner: Arc<Inner>,
+    mut rx: mpsc::Receiver<Job>,
+    busy: Arc<AtomicBool>,
+    told: Arc<AtomicBool>,
+) {
     while let Some(job) = rx.recv().await {
+        if rx.is_empty() {
+            told.store(false, Ordering::Relaxed);
+        }
         busy.store(true, Ordering::Relaxed);
         match job {
             Job::Update { id, update } => {

@@ -164,6 +164,49 @@ async fn a_flooding_chat_delays_only_itself_when_polling() {
     );
 }
 
+/// Staff are exempt from flood control, so only their chat's queue bounds what they send at
+/// once: twelve files at once are all read; beyond the queue they are told, once, and the rest
+/// of the bot does not wait.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_sending_more_than_a_chat_holds_are_told_once_and_nobody_waits() {
+    let t = harness::bot().start().await;
+    let api = &t.api;
+    for i in 0..12 {
+        let name = format!("notes-{i}.xlsx");
+        api.private_document(harness::ADMIN, &name, b"x", 1);
+    }
+    let replies = api.wait_sent(harness::ADMIN, 12).await;
+    assert!(
+        replies.iter().filter(|r| r.contains("只接受")).count() == 12,
+        "every one of twelve files at once has its answer: {replies:?}"
+    );
+    let before = api.sent_to(harness::STAFF).len();
+    for i in 0..100 {
+        api.private_text(harness::STAFF, &format!("人才公寓政策{i}"));
+    }
+    let asked = Instant::now();
+    api.private_text(BYSTANDER, "今年全区经济增长目标是多少？");
+    let waited = bystander_wait(api, asked).await;
+    assert!(
+        waited < Duration::from_secs(2),
+        "the bystander waited {waited:?}"
+    );
+    let full = "还有很多条消息在处理";
+    api.wait_for("the full queue's notice", LONG, |_| {
+        api.sent_to(harness::STAFF).iter().any(|m| m.contains(full))
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let sent = api.sent_to(harness::STAFF)[before..].to_vec();
+    let notices = sent.iter().filter(|m| m.contains(full)).count();
+    let answers = sent.len() - notices;
+    assert_eq!(notices, 1, "told once: {sent:?}");
+    assert!(
+        (33..100).contains(&answers),
+        "the queue's worth is answered, the rest dropped: {answers}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flooding_chat_delays_only_itself_on_a_webhook() {
     let (t, addr) = webhook_bot(&[]).await;
