@@ -30,11 +30,44 @@ pub const CLOSEST_LEAD: &str = "报告里没有找到直接的答案，下面的
 /// What the bot says when the reports do not answer a question.
 pub const NOT_FOUND_TEXT: &str = "抱歉，两会报告里没有找到与这个问题相关的内容。";
 
-/// "北关区2024年": the area and years the knowledge base speaks for, as people say it.
+/// Most areas a reply names one by one; more are counted.
+const NAMED_AREAS: usize = 3;
+
+/// "北关区2024年", "北关区、河南省2024年、2026年", "安徽省、北京市、重庆市等31个地方2026年":
+/// the areas and years the reports speak for, as people say it.
 pub fn scope_phrase(scope: &Scope) -> String {
-    let area = scope.area.first().map_or("", String::as_str);
+    let mut areas: Vec<&str> = Vec::new();
+    // The home area first, then the others in the documents' order.
+    for a in scope
+        .area
+        .first()
+        .map(String::as_str)
+        .into_iter()
+        .chain(scope.reports().map(|d| d.area.as_str()))
+    {
+        if !a.is_empty() && !areas.contains(&a) {
+            areas.push(a);
+        }
+    }
+    let area = if areas.len() > NAMED_AREAS {
+        format!("{}等{}个地方", areas[..NAMED_AREAS].join("、"), areas.len())
+    } else {
+        areas.join("、")
+    };
     let years: Vec<String> = scope.years.iter().map(|y| format!("{y}年")).collect();
     format!("{area}{}", years.join("、"))
+}
+
+/// 全省, 全市, 全区: the whole of an area, by its level.
+fn whole_of(area: &str) -> &'static str {
+    match crate::places::Level::of_name(area) {
+        Some(crate::places::Level::Province) if area.ends_with('市') => "全市",
+        Some(crate::places::Level::Province) if area.ends_with("自治区") => "全区",
+        Some(crate::places::Level::Province) => "全省",
+        Some(crate::places::Level::Prefecture) => "全市",
+        Some(crate::places::Level::County) if area.ends_with('县') => "全县",
+        _ => "全区",
+    }
 }
 
 /// The meeting date as people read it: the report's own words, with the year when the report
@@ -153,9 +186,18 @@ pub fn lead(answer: &Answer) -> String {
         Reason::OtherPlace(place) => {
             Some(format!("这些报告讲的是{scope}的安排，没有专门谈{place}。"))
         }
+        Reason::Wider { asked, area } => Some(format!(
+            "这些报告讲的是{area}{}的安排，没有专门谈{asked}。",
+            whole_of(area)
+        )),
+        Reason::Narrower { asked, area } => Some(format!(
+            "这些报告只讲{area}的安排，没有{asked}{}的内容。",
+            whole_of(asked)
+        )),
         Reason::OtherYear(year) => {
             Some(format!("这些报告讲的是{scope}的安排，没有{year}年的内容。"))
         }
+        Reason::OtherPeriod { .. } => None,
         _ => None,
     });
     let detail = reasons.iter().find_map(|r| match r {
@@ -167,8 +209,16 @@ pub fn lead(answer: &Answer) -> String {
         .items
         .first()
         .and_then(|i| dated_section(&i.passage, &answer.scope));
+    let period = reasons.iter().find_map(|r| match r {
+        Reason::OtherPeriod { asked, shown } => Some((*asked, *shown)),
+        _ => None,
+    });
     match (scope_note, detail) {
         (Some(note), _) => format!("{note}{RELATED_LEAD}"),
+        (None, _) if period.is_some() => {
+            let (asked, shown) = period.unwrap_or_default();
+            format!("报告里没有找到{asked}年的这项内容，下面是{shown}年的，可能有关：")
+        }
         (None, Some(Detail::Time)) if plan.is_some() => format!(
             "报告里没有直接的答案（没有写具体时间，列在“{}”里），下面的内容可能有关：",
             plan.unwrap_or_default()
@@ -294,6 +344,7 @@ mod tests {
             area: String::new(),
             year: None,
             page: None,
+            period: None,
             ord: 0,
             text: text.clone(),
         };
@@ -317,6 +368,7 @@ mod tests {
             scope: Scope {
                 area: vec!["北关区".into()],
                 years: vec![2024],
+                ..Default::default()
             },
             coverage: 0.5,
         }

@@ -56,20 +56,35 @@ impl From<Detail> for WireDetail {
 #[serde(rename_all = "snake_case", tag = "reason", content = "value")]
 enum WireReason {
     OtherPlace(String),
+    Wider { asked: String, area: String },
+    Narrower { asked: String, area: String },
     OtherYear(i32),
     MissingDetail(WireDetail),
     Partial,
     Unclear,
+    OtherPeriod { asked: i32, shown: i32 },
 }
 
 impl From<&Reason> for WireReason {
     fn from(r: &Reason) -> WireReason {
         match r {
             Reason::OtherPlace(p) => WireReason::OtherPlace(p.clone()),
+            Reason::Wider { asked, area } => WireReason::Wider {
+                asked: asked.clone(),
+                area: area.clone(),
+            },
+            Reason::Narrower { asked, area } => WireReason::Narrower {
+                asked: asked.clone(),
+                area: area.clone(),
+            },
             Reason::OtherYear(y) => WireReason::OtherYear(*y),
             Reason::MissingDetail(d) => WireReason::MissingDetail((*d).into()),
             Reason::Partial => WireReason::Partial,
             Reason::Unclear => WireReason::Unclear,
+            Reason::OtherPeriod { asked, shown } => WireReason::OtherPeriod {
+                asked: *asked,
+                shown: *shown,
+            },
         }
     }
 }

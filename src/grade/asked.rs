@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use super::place::{Named, names_an_area, places_in, year_offset};
 use crate::knowledge::Scope;
 use crate::text::{Pos, Tagged};
 
@@ -28,10 +29,12 @@ pub enum Detail {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Asked {
     pub detail: Option<Detail>,
-    /// Places named in the question that are not the knowledge base's own area.
-    pub places: Vec<String>,
+    /// Places named in the question (the home area's too).
+    pub places: Vec<Named>,
     /// Years named in the question ("2023年").
     pub years: Vec<i32>,
+    /// What a relative year word (今年 0, 去年 −1, 明年 1) adds to each report's year.
+    pub year_offset: Option<i32>,
 }
 
 /// Cue words of each kind of detail, checked in this order (an amount before a count).
@@ -129,35 +132,6 @@ const CUES: &[(Detail, &[&str])] = &[
     ),
 ];
 
-/// Words that name a place but mean the asker's own surroundings, not another area.
-const LOCAL_WORDS: &[&str] = &[
-    "全区",
-    "区里",
-    "本区",
-    "我区",
-    "咱区",
-    "城里",
-    "市里",
-    "村里",
-    "乡下",
-    "农村",
-    "城市",
-    "城区",
-    "市区",
-    "郊区",
-    "县城",
-    "本地",
-    "当地",
-    "附近",
-    "周边",
-    "社区",
-    "小区",
-    "这里",
-    "那里",
-    "家门口",
-    "中心城区",
-];
-
 /// The detail a question asks for, by its cue words (`folded`: the question as
 /// [`crate::text::fold_for_match`] folds it).
 pub fn detail_asked(folded: &str) -> Option<Detail> {
@@ -167,55 +141,15 @@ pub fn detail_asked(folded: &str) -> Option<Detail> {
         .map(|(d, _)| *d)
 }
 
-/// What a question asks about: the detail, other places (from its tagged words), years.
+/// What a question asks about: the detail, the places it names ([`places_in`]), years.
 /// `folded` is the question as [`crate::text::fold_for_match`] folds it.
 pub fn asked(folded: &str, tagged: &[Tagged], scope: &Scope) -> Asked {
-    let mut places: Vec<String> = Vec::new();
-    for Tagged { word, pos } in tagged {
-        let is_place = *pos == Pos::Place || names_an_area(word) || word == "全国";
-        let own = scope
-            .area
-            .iter()
-            .any(|a| a == word || word.starts_with(a.as_str()));
-        if is_place && !own && !LOCAL_WORDS.contains(&word.as_str()) && !places.contains(word) {
-            places.push(word.clone());
-        }
-    }
     Asked {
         detail: detail_asked(folded),
-        places,
+        places: places_in(folded, tagged, scope),
         years: years_in(folded),
+        year_offset: year_offset(folded),
     }
-}
-
-/// A word naming an administrative area: two or three Chinese characters and 省/市/区/县.
-pub fn names_an_area(word: &str) -> bool {
-    let chars: Vec<char> = word.chars().collect();
-    (3..=4).contains(&chars.len())
-        && matches!(chars[chars.len() - 1], '省' | '市' | '区' | '县')
-        && chars[..chars.len() - 1]
-            .iter()
-            .all(|c| crate::text::is_cjk(*c))
-        && !matches!(
-            chars[0],
-            '全' | '本'
-                | '我'
-                | '咱'
-                | '该'
-                | '各'
-                | '城'
-                | '市'
-                | '郊'
-                | '老'
-                | '新'
-                | '小'
-                | '园'
-                | '社'
-                | '景'
-                | '片'
-                | '辖'
-                | '管'
-        )
 }
 
 /// Four-digit years followed by 年 ("2023年").

@@ -11,6 +11,7 @@
 //! one line of wording. What is asked is read in [`asked`]; small talk in [`small_talk`].
 
 pub mod asked;
+pub mod place;
 pub mod small_talk;
 
 use std::fmt;
@@ -18,10 +19,10 @@ use std::ops::Range;
 
 use serde::Serialize;
 
-use crate::knowledge::Scope;
 use crate::text::{Tagged, fold_for_match};
 
 pub use asked::{Asked, Detail, asked, detail_asked, holds_detail};
+pub use place::{Named, Route, route};
 pub use small_talk::{SmallTalk, small_talk};
 
 /// How well the reports answer a question.
@@ -52,6 +53,12 @@ impl fmt::Display for Match {
 pub enum Reason {
     /// The question names a place the reports do not speak for.
     OtherPlace(String),
+    /// The question names a place inside an area the reports speak for as a whole (杭州市,
+    /// with only 浙江省's report loaded).
+    Wider { asked: String, area: String },
+    /// The question names an area the reports speak for only a part of (安阳市, with only
+    /// 北关区's reports loaded).
+    Narrower { asked: String, area: String },
     /// The question names a year the reports are not about.
     OtherYear(i32),
     /// The question asks for a detail the best passage does not give near the matched words.
@@ -60,6 +67,9 @@ pub enum Reason {
     Partial,
     /// Several passages answer about equally well; none is clearly the answer.
     Unclear,
+    /// The best passage speaks of another year than the one asked about (2026's plan for a
+    /// question on 2025).
+    OtherPeriod { asked: i32, shown: i32 },
 }
 
 /// The grade of a search's best passage.
@@ -90,29 +100,26 @@ pub struct Evidence {
     /// Whether a word of substance (not only the area, not only single characters or very
     /// common words) matched.
     pub substantive: bool,
-    /// Places asked about that the passage (with its title and section) does not name.
-    pub places_missing: Vec<String>,
     /// Whether the detail asked for (if any) is near the matched words.
     pub detail_found: bool,
     /// Whether the best passage is clearly better than the next.
     pub clear: bool,
     /// Whether a topic word of the question stands in the passage as a word of its own.
     pub whole: bool,
+    /// The year asked about and the other year the passage's section speaks of, when they
+    /// differ.
+    pub period: Option<(i32, i32)>,
 }
 
-/// The grade from what is asked, what the knowledge base covers and what the best passage holds.
-pub fn decide(asked: &Asked, scope: &Scope, e: &Evidence) -> Grade {
+/// The grade from what is asked, which documents speak for it (the route's reasons: places
+/// and years not covered) and what the best passage holds.
+pub fn decide(asked: &Asked, route: &Route, e: &Evidence) -> Grade {
     if !e.substantive {
         return Grade::none();
     }
-    let mut reasons = Vec::new();
-    for place in &e.places_missing {
-        reasons.push(Reason::OtherPlace(place.clone()));
-    }
-    for year in &asked.years {
-        if !scope.years.is_empty() && !scope.years.contains(year) {
-            reasons.push(Reason::OtherYear(*year));
-        }
+    let mut reasons = route.reasons.clone();
+    if let Some((asked, shown)) = e.period {
+        reasons.push(Reason::OtherPeriod { asked, shown });
     }
     if let Some(d) = asked.detail.filter(|_| !e.detail_found) {
         reasons.push(Reason::MissingDetail(d));
@@ -159,6 +166,8 @@ pub struct Asking<'a> {
     pub topics: Vec<(&'a str, &'a [String])>,
     /// The names of the knowledge base's own area: never the detail asked for.
     pub area: &'a [String],
+    /// Which documents the question went to, and what they do not cover.
+    pub route: &'a Route,
 }
 
 /// A passage as the search shows it, for grading.
@@ -177,6 +186,12 @@ pub struct Shown<'a> {
     pub window: &'a str,
     /// The window's tagged words (filled when the detail asked for is a place or a person).
     pub window_tags: &'a [Tagged],
+    /// Its document.
+    pub doc_id: &'a str,
+    /// The year its section speaks of, when its headings say.
+    pub period: Option<i32>,
+    /// The year its document speaks for.
+    pub year: Option<i32>,
 }
 
 /// Whether `c` gives the detail `q` asks for near its matched words (true when none is asked).
@@ -204,14 +219,28 @@ pub fn prefer_detail(q: &Asking, candidates: &[Shown]) -> Option<usize> {
     candidates
         .iter()
         .take(DETAIL_CANDIDATES)
-        .position(|c| may_go_first(best, c.coverage) && gives_detail(q, c))
+        .position(|c| {
+            may_go_first(best, c.coverage) && gives_detail(q, c) && other_period(q, c).is_none()
+        })
         .filter(|&i| i > 0)
 }
 
+/// The year asked about and the other year `c` speaks of (its section's, or its document's
+/// when the document does not cover the year asked), when they differ.
+pub fn other_period(q: &Asking, c: &Shown) -> Option<(i32, i32)> {
+    let asked = q
+        .route
+        .years
+        .iter()
+        .find(|(id, _)| id == c.doc_id)
+        .map(|(_, y)| *y)?;
+    let without = q.route.without_year.iter().any(|id| id == c.doc_id);
+    let shown = c.period.or(c.year.filter(|_| without))?;
+    (asked != shown).then_some((asked, shown))
+}
+
 /// The grade of the best passage `best`, the next one scoring `next_score`.
-pub fn grade(q: &Asking, best: &Shown, next_score: Option<f32>, scope: &Scope) -> Grade {
-    let folded = fold_for_match(best.text);
-    let heading = fold_for_match(best.heading);
+pub fn grade(q: &Asking, best: &Shown, next_score: Option<f32>) -> Grade {
     // A direct answer names what was asked as a word of its own: a question word found only
     // inside another word (大事 inside 重大事故) is a coincidence of characters.
     let whole = best.marks.iter().any(|m| {
@@ -222,32 +251,35 @@ pub fn grade(q: &Asking, best: &Shown, next_score: Option<f32>, scope: &Scope) -
     });
     // A clear winner: the next passage is not about as good.
     let clear = next_score.is_none_or(|second| best.score - second >= CLEAR_MARGIN);
-    let places_missing = q
-        .asked
-        .places
-        .iter()
-        .filter(|p| !folded.contains(p.as_str()) && !heading.contains(p.as_str()))
-        .cloned()
-        .collect();
+    let period = other_period(q, best);
     let evidence = Evidence {
+        period,
         coverage: best.coverage,
         substantive: true,
         clear,
         whole,
-        places_missing,
         detail_found: gives_detail(q, best),
     };
-    decide(q.asked, scope, &evidence)
+    decide(q.asked, q.route, &evidence)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::knowledge::Scope;
 
     fn scope() -> Scope {
         Scope {
             area: vec!["北关区".into(), "北关".into()],
             years: vec![2024],
+            home: vec!["北关区".into()],
+            documents: vec![crate::knowledge::DocScope {
+                id: "bg".into(),
+                area: "北关区".into(),
+                year: Some(2024),
+                years: vec![2023, 2024],
+                ..Default::default()
+            }],
         }
     }
 
@@ -288,47 +320,48 @@ mod tests {
     }
 
     #[test]
-    fn other_places_and_years_come_from_the_scope() {
+    fn other_places_and_years_come_from_the_route() {
         let tag = |w: &str, t: &str| Tagged::new(w, crate::text::Pos::of_tag(t));
-        let a = asked(
-            &fold_for_match("文峰区今年的重点项目有哪些"),
+        let s = scope();
+        let routed = |q: &str, tags: &[Tagged]| {
+            let folded = fold_for_match(q);
+            let a = asked(&folded, tags, &s);
+            let r = route(&folded, &a.places, &a.years, a.year_offset, &s);
+            (a, r)
+        };
+        let (a, r) = routed(
+            "文峰区今年的重点项目有哪些",
             &[tag("文峰区", "ns"), tag("重点项目", "n")],
-            &scope(),
         );
-        assert_eq!(a.places, vec!["文峰区".to_string()]);
-        let a = asked(
-            &fold_for_match("北关区2023年GDP"),
-            &[tag("北关区", "ns"), tag("gdp", "eng")],
-            &scope(),
+        assert_eq!(a.places[0].name, "文峰区");
+        assert_eq!(r.reasons, vec![Reason::OtherPlace("文峰区".into())]);
+        let (a, r) = routed("北关区2023年GDP", &[tag("北关区", "ns"), tag("gdp", "eng")]);
+        assert_eq!(
+            (a.years.clone(), r.documents.clone()),
+            (vec![2023], vec!["bg".to_string()])
         );
-        assert!(a.places.is_empty(), "{a:?}");
-        assert_eq!(a.years, vec![2023]);
-        let a = asked("全区经济增长", &[tag("全区", "n")], &scope());
-        assert!(a.places.is_empty());
+        assert!(r.reasons.is_empty(), "the review part covers 2023: {r:?}");
         let e = Evidence {
             coverage: 0.9,
             substantive: true,
-            places_missing: vec![],
             detail_found: true,
             clear: true,
             whole: true,
+            period: None,
         };
-        let g = decide(&a, &scope(), &e);
-        assert_eq!(g.tier, Match::Direct);
-        let g = decide(
-            &asked(&fold_for_match("2023年GDP"), &[], &scope()),
-            &scope(),
-            &e,
-        );
+        assert_eq!(decide(&a, &r, &e).tier, Match::Direct);
+        let (a, r) = routed("全区2022年经济增长", &[tag("全区", "n")]);
+        assert_eq!(a.places[0].name, "北关区");
+        let g = decide(&a, &r, &e);
         assert_eq!(
             (g.tier, g.reasons),
-            (Match::Related, vec![Reason::OtherYear(2023)])
+            (Match::Related, vec![Reason::OtherYear(2022)])
         );
         let weak = Evidence {
             substantive: false,
             ..e
         };
-        assert_eq!(decide(&Asked::default(), &scope(), &weak).tier, Match::None);
+        assert_eq!(decide(&Asked::default(), &r, &weak).tier, Match::None);
     }
 
     #[test]

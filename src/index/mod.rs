@@ -26,7 +26,7 @@ use passages::Passage;
 use tokenizer::{Analyzer, TOKENIZER_NAME};
 
 /// Bumped whenever tokenisation or the schema changes, so old indexes are rebuilt.
-pub const ANALYSIS_VERSION: u32 = 3;
+pub const ANALYSIS_VERSION: u32 = 4;
 const MANIFEST_FILE: &str = "manifest.json";
 /// Size of a compressed block of the document store.
 const DOCSTORE_BLOCK_BYTES: usize = 4096;
@@ -73,6 +73,8 @@ pub struct Fields {
     pub year: Field,
     /// The page it starts on (0: none).
     pub page: Field,
+    /// The year its section speaks of (0: its headings do not say), a term for ranking.
+    pub period: Field,
     pub ord: Field,
     /// Title and section path, tokenised: lets a heading vouch for its paragraphs.
     pub context: Field,
@@ -107,6 +109,10 @@ impl Fields {
                     .set_fast(),
             ),
             page: b.add_u64_field("page", NumericOptions::default().set_stored()),
+            period: b.add_u64_field(
+                "period",
+                NumericOptions::default().set_stored().set_indexed(),
+            ),
             ord: b.add_u64_field(
                 "ord",
                 NumericOptions::default()
@@ -142,6 +148,7 @@ impl Fields {
             area: get("area")?,
             year: get("year")?,
             page: get("page")?,
+            period: get("period")?,
             ord: get("ord")?,
             context: get("context")?,
             text: get("text")?,
@@ -450,6 +457,7 @@ fn write_index(
         doc.add_text(f.area, &p.area);
         doc.add_u64(f.year, p.year.map_or(0, |y| y.max(0) as u64));
         doc.add_u64(f.page, p.page.map_or(0, u64::from));
+        doc.add_u64(f.period, p.period.map_or(0, |y| y.max(0) as u64));
         doc.add_u64(f.ord, p.ord);
         doc.add_text(f.context, format!("{} {}", p.title, p.section));
         doc.add_text(f.text, &p.text);

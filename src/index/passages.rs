@@ -35,6 +35,9 @@ pub struct Passage {
     pub year: Option<i32>,
     /// The page it starts on (PDF).
     pub page: Option<u32>,
+    /// The year its section speaks of (a review part's year before its document's); None
+    /// when its headings do not say (see [`crate::knowledge::period`]).
+    pub period: Option<i32>,
     /// Position of the passage in its document, from 0.
     pub ord: u64,
     /// The report's own text, as shown to people; matching folds it (see
@@ -75,6 +78,10 @@ pub fn from_document(doc: &Document) -> Vec<Passage> {
                 area: doc.meta.area.clone().unwrap_or_default(),
                 year: doc.meta.year,
                 page: para.page,
+                period: crate::knowledge::period(
+                    para.section.iter().map(String::as_str),
+                    doc.meta.year,
+                ),
                 ord: out.len() as u64,
                 text: piece,
             });

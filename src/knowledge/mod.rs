@@ -35,7 +35,7 @@ pub use format::model::{Loss, Lost};
 pub use read::{
     MAX_FILE_BYTES, MAX_PARAGRAPH_CHARS, MAX_PARAGRAPHS, MAX_TEXT_BYTES, read_document,
 };
-pub use scope::Scope;
+pub use scope::{DocScope, Scope, names_of, period};
 pub use structure::Dropped;
 pub use synonyms::{Group, MAX_GROUP_WORDS, MAX_WORD_CHARS, SynonymError, Synonyms, Which};
 

@@ -1,65 +1,199 @@
-//! What the reports speak for: the area (the district the meetings belong to) and the years
-//! they are about, derived from the documents themselves so that it stays right when next
-//! year's reports are uploaded. Pure: reads documents, touches no file.
+//! What the reports speak for: each document's own scope (its area with the area's level and
+//! the areas above it, its body, its year and every year it covers), the home area the bot
+//! serves first, and the years of all of them; derived from the documents themselves so that
+//! it stays right when next year's reports, or another place's, are uploaded. Pure: reads
+//! documents, touches no file.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use super::Document;
+use crate::places::{Level, gazetteer};
 
-/// What the knowledge base speaks for, derived from the documents themselves so that it stays
-/// right when next year's reports are uploaded: the area (the district the meetings belong to)
-/// and the years the reports are about.
+/// What one document speaks for.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocScope {
+    pub id: String,
+    /// The area's full name ("河南省", "北关区"; empty when unknown).
+    pub area: String,
+    pub level: Option<Level>,
+    /// The areas above it, nearest first ("安阳市", "河南省"), as far as they are known.
+    pub above: Vec<String>,
+    /// The body it speaks for (人大, 政协, 政府工作报告).
+    pub body: String,
+    /// The year it speaks for (a work report's plan year).
+    pub year: Option<i32>,
+    /// Every year it covers (its review year and its plan year).
+    pub years: Vec<i32>,
+    /// Made by the bot (announcements, FAQs): it speaks for nothing.
+    pub generated: bool,
+}
+
+impl DocScope {
+    /// Whether this document speaks for `area` itself.
+    pub fn is(&self, area: &str) -> bool {
+        !self.area.is_empty() && self.area == area
+    }
+
+    /// The names people use for its area: the full name, and without its suffix when two
+    /// characters or more remain ("北关区", "北关").
+    pub fn names(&self) -> Vec<String> {
+        names_of(&self.area)
+    }
+}
+
+/// What the knowledge base speaks for, derived from the documents themselves.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Scope {
-    /// Names of the area, longest first ("北关区", "北关").
+    /// Names of the home area, longest first ("北关区", "北关"): the area the bot serves first.
     pub area: Vec<String>,
     /// The years the reports are about, ascending.
     pub years: Vec<i32>,
+    /// The home area and the areas above it, nearest first ("北关区", "安阳市", "河南省").
+    #[serde(default)]
+    pub home: Vec<String>,
+    /// Each document's scope, generated ones included (marked), in the documents' order.
+    #[serde(default)]
+    pub documents: Vec<DocScope>,
+}
+
+/// The names of an area: its full name, and without its suffix when two characters or more
+/// remain; a gazetteer place adds its short forms.
+pub fn names_of(area: &str) -> Vec<String> {
+    if area.is_empty() {
+        return Vec::new();
+    }
+    let mut names = vec![area.to_owned()];
+    if let Some(p) = gazetteer().get(area) {
+        names.extend(p.short.iter().cloned());
+    }
+    let short: String = area.chars().take(area.chars().count() - 1).collect();
+    if short.chars().count() >= 2 && !area.ends_with("自治区") {
+        names.push(short);
+    }
+    names.dedup();
+    names
 }
 
 impl Scope {
-    /// The area and years the reports speak for: each report's own year (the year its text
-    /// names most often, the later one on a tie), and the home area when one is given (set by
-    /// the operator, or recorded from the reports the bot first opened with), else the area
-    /// most meetings name, the first report's on a tie. Generated documents (announcements,
-    /// FAQs) say nothing of what the reports cover and are not counted.
+    /// The scope of each document and of all of them: each report's own area (its front
+    /// matter's, or the one its meeting or title names) and year (its own, or the year its
+    /// text names most often, the later one on a tie); the home area when one is given (set
+    /// by the operator, or recorded from the reports the bot first opened with), else the area
+    /// most reports speak for, the first report's on a tie, and none when no area is shared by
+    /// two reports among several places. Generated documents (announcements, FAQs) say
+    /// nothing of what the reports cover and are not counted.
     pub fn of(documents: &[Document], home: Option<&str>) -> Scope {
+        let docs: Vec<DocScope> = documents.iter().map(doc_scope).collect();
         let mut areas: Vec<(String, usize)> = Vec::new();
         let mut years: Vec<i32> = Vec::new();
-        for doc in documents.iter().filter(|d| !d.generated) {
-            let named = [
-                doc.meta.meeting.as_deref(),
-                Some(doc.meta.headline.as_str()),
-            ];
-            if let Some(area) = named.into_iter().flatten().find_map(area_in) {
-                match areas.iter_mut().find(|(a, _)| *a == area) {
+        for d in docs.iter().filter(|d| !d.generated) {
+            if !d.area.is_empty() {
+                match areas.iter_mut().find(|(a, _)| *a == d.area) {
                     Some((_, n)) => *n += 1,
-                    None => areas.push((area, 1)),
+                    None => areas.push((d.area.clone(), 1)),
                 }
             }
-            if let Some(year) = main_year(doc) {
-                years.push(year);
-            }
+            years.extend(d.year);
         }
         years.sort_unstable();
         years.dedup();
-        let mut area = Vec::new();
         // The most named; among as many, the first met (max_by_key keeps the last maximum).
         let most = areas
             .iter()
             .rev()
             .max_by_key(|(_, n)| *n)
+            .filter(|(_, n)| *n > 1 || areas.len() <= 2)
             .map(|(a, _)| a.clone());
-        if let Some(name) = home.map(str::to_owned).or(most) {
-            let short: String = name.chars().take(name.chars().count() - 1).collect();
-            area.push(name);
-            if short.chars().count() >= 2 {
-                area.push(short);
+        let home_name = home.map(str::to_owned).or(most);
+        let mut chain = Vec::new();
+        if let Some(name) = &home_name {
+            chain.push(name.clone());
+            let known = docs.iter().find(|d| d.is(name) && !d.above.is_empty());
+            match known {
+                Some(d) => chain.extend(d.above.iter().cloned()),
+                None => chain.extend(above(name, None)),
             }
         }
-        Scope { area, years }
+        Scope {
+            area: home_name.as_deref().map(names_of).unwrap_or_default(),
+            years,
+            home: chain,
+            documents: docs,
+        }
+    }
+
+    /// The reports' scopes (generated documents left out).
+    pub fn reports(&self) -> impl Iterator<Item = &DocScope> {
+        self.documents.iter().filter(|d| !d.generated)
+    }
+
+    /// The home area at `level` (the home county, its city, its province), when known.
+    pub fn home_at(&self, level: Level) -> Option<&str> {
+        self.home
+            .iter()
+            .find(|a| Level::of_name(a) == Some(level))
+            .map(String::as_str)
+    }
+
+    /// Whether the home area is `area` or lies inside it.
+    pub fn home_within(&self, area: &str) -> bool {
+        self.home.iter().any(|a| a == area)
+    }
+}
+
+/// The areas above `area`, nearest first: its parent when known, and the province.
+fn above(area: &str, parent: Option<&str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    if let Some(p) = parent.filter(|p| !p.is_empty() && *p != area) {
+        out.push(p.to_owned());
+    }
+    let g = gazetteer();
+    for a in std::iter::once(area).chain(parent) {
+        if let Some(province) = g.province_of(a)
+            && province != area
+            && !out.iter().any(|o| o == province)
+        {
+            out.push(province.to_owned());
+        }
+    }
+    out
+}
+
+/// One document's scope.
+fn doc_scope(doc: &Document) -> DocScope {
+    let m = &doc.meta;
+    let area = m.area.clone().unwrap_or_else(|| {
+        [m.meeting.as_deref(), Some(m.headline.as_str())]
+            .into_iter()
+            .flatten()
+            .find_map(area_in)
+            .unwrap_or_default()
+    });
+    let level = m
+        .level
+        .as_deref()
+        .and_then(Level::parse)
+        .or_else(|| Level::of_name(&area));
+    let year = m.year.or_else(|| main_year(doc));
+    let mut years = m.years.clone();
+    years.extend(year);
+    years.sort_unstable();
+    years.dedup();
+    DocScope {
+        id: doc.id.clone(),
+        above: if area.is_empty() {
+            Vec::new()
+        } else {
+            above(&area, m.parent.as_deref())
+        },
+        area,
+        level,
+        body: m.body.clone().unwrap_or_default(),
+        year,
+        years,
+        generated: doc.generated,
     }
 }
 
@@ -103,6 +237,56 @@ pub(crate) fn main_year(doc: &Document) -> Option<i32> {
         .into_iter()
         .max_by_key(|(year, n)| (*n, *year))
         .map(|(year, _)| year)
+}
+
+/// The year a passage speaks of, from its headings (outermost first): a year its headings name, or its document's year
+/// before (a review: 回顾, 过去一年) or its own (a plan: 任务, 安排); None when they say neither.
+pub fn period<'a>(
+    headings: impl IntoIterator<Item = &'a str>,
+    doc_year: Option<i32>,
+) -> Option<i32> {
+    const REVIEW: &[&str] = &[
+        "回顾",
+        "过去一年",
+        "过去的一年",
+        "工作总结",
+        "主要成绩",
+        "取得的成绩",
+        "去年工作",
+    ];
+    const PLAN: &[&str] = &[
+        "任务",
+        "安排",
+        "重点工作",
+        "总体要求",
+        "预期目标",
+        "主要目标",
+    ];
+    for part in headings {
+        if let Some(y) = first_year(part) {
+            return Some(y);
+        }
+        if REVIEW.iter().any(|w| part.contains(w)) {
+            return doc_year.map(|y| y - 1);
+        }
+        if PLAN.iter().any(|w| part.contains(w)) {
+            return doc_year;
+        }
+    }
+    None
+}
+
+/// The first four-digit year followed by 年 in `text`.
+fn first_year(text: &str) -> Option<i32> {
+    let bytes = text.as_bytes();
+    text.match_indices('年').find_map(|(i, _)| {
+        let digits = i >= 4 && bytes[i - 4..i].iter().all(u8::is_ascii_digit);
+        let alone = i < 5 || !bytes[i - 5].is_ascii_digit();
+        (digits && alone)
+            .then(|| text[i - 4..i].parse::<i32>().ok())
+            .flatten()
+            .filter(|y| (1949..=2100).contains(y))
+    })
 }
 
 #[cfg(test)]
@@ -161,5 +345,17 @@ mod tests {
         notice.paragraphs[0].text = "2026年元旦假期2026年1月1日至3日暂停办公。".into();
         docs.push(notice);
         assert_eq!(Scope::of(&docs, Some("北关区")).years, vec![2024]);
+    }
+
+    #[test]
+    fn a_section_says_which_year_it_speaks_of() {
+        assert_eq!(period(["一、2025年工作回顾"], Some(2026)), Some(2025));
+        assert_eq!(period(["一、过去一年工作回顾"], Some(2026)), Some(2025));
+        assert_eq!(
+            period(["三、2026年重点工作", "（九）民生"], Some(2026)),
+            Some(2026)
+        );
+        assert_eq!(period(["二、今年的主要任务"], Some(2026)), Some(2026));
+        assert_eq!(period(["民生"], Some(2026)), None);
     }
 }

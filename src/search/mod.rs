@@ -142,6 +142,9 @@ impl Shown {
             score: c.score,
             window: &self.window,
             window_tags: &self.window_tags,
+            doc_id: &self.passage.doc_id,
+            period: self.passage.period,
+            year: self.passage.year,
         }
     }
 }
@@ -273,10 +276,10 @@ impl Engine {
         let (offset, top) = (offset.min(MAX_RESULTS), top.min(MAX_RESULTS));
         let limit = CANDIDATES.max(offset + top);
         let found = searcher.search(
-            &self.query(&mut reads, &words)?,
+            &self.query(&mut reads, &words, &analysed.route.documents)?,
             &tantivy::collector::TopDocs::with_limit(limit).order_by_score(),
         )?;
-        let mut candidates = self.rerank(&searcher, &words, found)?;
+        let mut candidates = self.rerank(&searcher, &words, &analysed.route, found)?;
         let Some(best) = candidates.first() else {
             return Ok(Hits::none(0.0, scope));
         };
@@ -334,6 +337,7 @@ impl Engine {
             asked: &q.asked,
             topics,
             area: &scope.area,
+            route: &q.route,
         };
         let window = Window::of(q.asked.detail);
         if q.asked.detail.is_some() {
@@ -358,7 +362,7 @@ impl Engine {
         let best = &candidates[0];
         let view = self.show(reads, best.addr, words, window)?.view(best);
         let next = candidates.get(1).map(|c| c.score);
-        Ok(grade::grade(&asking, &view, next, scope))
+        Ok(grade::grade(&asking, &view, next))
     }
 
     /// The passage at `addr` with its marks and, when a detail is asked for, the window of
@@ -531,6 +535,7 @@ impl Engine {
             area: s(f.area),
             year: u64_of(f.year).and_then(|y| i32::try_from(y).ok()),
             page: u64_of(f.page).and_then(|p| u32::try_from(p).ok()),
+            period: u64_of(f.period).and_then(|y| i32::try_from(y).ok()),
             ord: doc
                 .get_first(f.ord)
                 .and_then(|v| v.as_u64())

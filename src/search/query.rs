@@ -60,7 +60,9 @@ impl Engine {
         let mut df = |w: &str| reads.doc_freq(field, w);
         let idf = |df: u64| (1.0 + (n - df as f32 + 0.5) / (df as f32 + 0.5)).ln();
         let mut out = Vec::with_capacity(q.words.len());
-        for word in q.words.iter().cloned() {
+        // A place the documents searched speak for is said by the route, not searched for.
+        let said = |w: &str| q.route.said.iter().any(|s| s == w);
+        for word in q.words.iter().filter(|w| !said(&w.text)).cloned() {
             // How specific the concept is: the commonest of the forms that would count as found.
             let mut best = df(&word.text)?;
             for s in &word.synonyms {
@@ -120,6 +122,7 @@ impl Engine {
         &self,
         reads: &mut Reads,
         words: &[Weighted],
+        documents: &[String],
     ) -> Result<BooleanQuery, SearchError> {
         let common =
             ((reads.searcher.num_docs() as f32 * MAX_HELPER_SHARE) as u64).max(MIN_HELPER_CAP);
@@ -164,6 +167,26 @@ impl Engine {
                 )
             })
             .collect();
-        Ok(BooleanQuery::new(clauses))
+        let words = BooleanQuery::new(clauses);
+        if documents.is_empty() {
+            return Ok(words);
+        }
+        // Only the documents of the place asked about.
+        let of_documents: Vec<(Occur, Box<dyn Query>)> = documents
+            .iter()
+            .map(|id| {
+                let term = Term::from_field_text(self.fields.doc_id, id);
+                (
+                    Occur::Should,
+                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        let filter =
+            tantivy::query::ConstScoreQuery::new(Box::new(BooleanQuery::new(of_documents)), 0.0);
+        Ok(BooleanQuery::new(vec![
+            (Occur::Must, Box::new(words) as Box<dyn Query>),
+            (Occur::Must, Box::new(filter)),
+        ]))
     }
 }

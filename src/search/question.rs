@@ -4,7 +4,7 @@
 //! of speech, and what it asks for beyond its topic (a detail, places, years). Nothing
 //! downstream folds, cuts or tags the question again.
 
-use crate::grade::{self, Asked};
+use crate::grade::{self, Asked, Route};
 use crate::index::tokenizer::{Analyzer, QueryWord};
 use crate::knowledge::Scope;
 use crate::text::{self, Tagged};
@@ -84,6 +84,8 @@ pub struct Analysed {
     pub tags: Vec<Tagged>,
     /// What it asks for beyond its topic.
     pub asked: Asked,
+    /// Which documents it goes to, and what they do not cover.
+    pub route: Route,
 }
 
 impl Question {
@@ -92,9 +94,17 @@ impl Question {
         let folded = text::fold_for_match(self.text());
         let tags = analyzer.tagged(self.text());
         let asked = grade::asked(&folded, &tags, scope);
+        let route = grade::route(
+            &folded,
+            &asked.places,
+            &asked.years,
+            asked.year_offset,
+            scope,
+        );
         Analysed {
             question: self.clone(),
             words: analyzer.query_words(self.text()),
+            route,
             folded,
             tags,
             asked,
@@ -138,12 +148,17 @@ mod tests {
         let scope = Scope {
             area: vec!["北关区".into()],
             years: vec![2024],
+            ..Default::default()
         };
         let a = q.analyse(&Analyzer::plain(), &scope);
         assert_eq!(a.folded, "文峰区2023年人才公寓多少套");
         assert!(a.words.iter().any(|w| w.text == "人才"), "{:?}", a.words);
         assert_eq!(a.asked.years, vec![2023]);
-        assert_eq!(a.asked.places, vec!["文峰区".to_string()]);
+        assert_eq!(a.asked.places[0].name, "文峰区");
+        assert_eq!(
+            a.route.reasons,
+            [grade::Reason::OtherPlace("文峰区".into())]
+        );
         assert_eq!(a.asked.detail, Some(grade::Detail::Count));
     }
 }

@@ -9,10 +9,18 @@ use tantivy::{DocAddress, DocSet, Searcher, Term};
 
 use super::query::Weighted;
 use super::{Engine, SearchError};
+use crate::grade::Route;
 
 /// Inverse document frequency a matched word needs to count as substance (the area's name or
 /// a word in most passages is not).
 const MIN_SUBSTANCE_IDF: f32 = 0.4;
+
+/// What a passage of the home area's reports adds to its score when the question names no
+/// place: among answers about as good, the home area's first.
+const HOME_BONUS: f32 = 0.05;
+/// What a passage whose section speaks of the year asked about adds to its score (去年's
+/// figures are in the review part, 今年's in the plan).
+const PERIOD_BONUS: f32 = 0.1;
 
 /// A candidate passage before it is loaded.
 pub(super) struct Candidate {
@@ -30,6 +38,7 @@ impl Engine {
         &self,
         searcher: &Searcher,
         words: &[Weighted],
+        route: &Route,
         found: Vec<(f32, DocAddress)>,
     ) -> Result<Vec<Candidate>, SearchError> {
         let Some(max_bm25) = found.first().map(|(s, _)| *s) else {
@@ -48,10 +57,11 @@ impl Engine {
                 substantive |= credit >= 0.5 && w.idf >= MIN_SUBSTANCE_IDF && w.topic;
             }
             let coverage = if total > 0.0 { covered / total } else { 0.0 };
+            let bonus = self.preference(&mut presence, i, route)?;
             out.push(Candidate {
                 addr,
                 coverage,
-                score: coverage + 0.25 * (bm25 / max_bm25.max(f32::EPSILON)),
+                score: coverage + 0.25 * (bm25 / max_bm25.max(f32::EPSILON)) + bonus,
                 substantive,
             });
         }
@@ -59,38 +69,67 @@ impl Engine {
         Ok(out)
     }
 
+    /// What candidate `i` gains for being the home area's, or for speaking of the year asked.
+    fn preference(&self, p: &mut Presence, i: usize, route: &Route) -> Result<f32, SearchError> {
+        let doc =
+            |p: &mut Presence, id: &str| p.has(Term::from_field_text(self.fields.doc_id, id), i);
+        let mut bonus = 0.0;
+        for id in &route.first {
+            if doc(p, id)? {
+                bonus += HOME_BONUS;
+                break;
+            }
+        }
+        // Most questions ask one year of every report (2025年, or 去年 in reports of one year):
+        // then the period alone tells.
+        let one_year = route.years.windows(2).all(|w| w[0].1 == w[1].1);
+        for (id, year) in &route.years {
+            let period =
+                Term::from_field_u64(self.fields.period, u64::try_from(*year).unwrap_or(0));
+            if p.has(period, i)? && (one_year || doc(p, id)?) {
+                bonus += PERIOD_BONUS;
+                break;
+            }
+            if one_year {
+                break;
+            }
+        }
+        Ok(bonus)
+    }
+
     /// How much of `w` candidate `i` holds (0..=1).
     fn credit(&self, p: &mut Presence, i: usize, w: &Weighted) -> Result<f32, SearchError> {
         let (text, context) = (self.fields.text, self.fields.context);
-        if p.has(text, &w.word.text, i)? {
+        let mut has = |field: Field, t: &str| p.has(Term::from_field_text(field, t), i);
+        if has(text, &w.word.text)? {
             return Ok(1.0);
         }
         for s in &w.word.synonyms {
-            if p.has(text, s, i)? {
+            if has(text, s)? {
                 return Ok(0.8);
             }
         }
         let share = |found: usize, all: usize| found as f32 / all.max(1) as f32;
         let mut parts = 0;
         for part in &w.word.parts {
-            parts += usize::from(p.has(text, part, i)?);
+            parts += usize::from(has(text, part)?);
         }
         if parts > 0 {
             // All parts present is nearly the word; some parts is a weaker hint.
             let s = share(parts, w.word.parts.len());
             return Ok(if s >= 1.0 { 0.9 } else { 0.4 * s });
         }
-        if p.has(context, &w.word.text, i)? {
+        if has(context, &w.word.text)? {
             return Ok(0.5);
         }
         for s in &w.word.synonyms {
-            if p.has(context, s, i)? {
+            if has(context, s)? {
                 return Ok(0.5);
             }
         }
         let mut chars = 0;
         for c in &w.chars {
-            chars += usize::from(p.has(text, c, i)?);
+            chars += usize::from(has(text, c)?);
         }
         Ok(0.3 * share(chars, w.chars.len()))
     }
@@ -100,7 +139,7 @@ impl Engine {
 struct Presence<'a> {
     searcher: &'a Searcher,
     addrs: &'a [DocAddress],
-    known: HashMap<(Field, String), Vec<bool>>,
+    known: HashMap<Term, Vec<bool>>,
 }
 
 impl<'a> Presence<'a> {
@@ -112,13 +151,12 @@ impl<'a> Presence<'a> {
         }
     }
 
-    /// Whether candidate `i` holds `text` in `field`.
-    fn has(&mut self, field: Field, text: &str, i: usize) -> Result<bool, SearchError> {
-        let key = (field, text.to_owned());
-        if let Some(v) = self.known.get(&key) {
+    /// Whether candidate `i` holds `term`.
+    fn has(&mut self, term: Term, i: usize) -> Result<bool, SearchError> {
+        if let Some(v) = self.known.get(&term) {
             return Ok(v[i]);
         }
-        let term = Term::from_field_text(field, text);
+        let field = term.field();
         let mut found = vec![false; self.addrs.len()];
         // Postings are read forward only: visit each segment's candidates in doc order.
         let mut order: Vec<usize> = (0..self.addrs.len()).collect();
@@ -141,7 +179,7 @@ impl<'a> Presence<'a> {
             }
         }
         let answer = found[i];
-        self.known.insert(key, found);
+        self.known.insert(term, found);
         Ok(answer)
     }
 }

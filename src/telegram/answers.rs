@@ -322,6 +322,7 @@ mod tests {
             area: String::new(),
             year: None,
             page: None,
+            period: None,
             ord: 1,
             text: text.into(),
         }

@@ -29,6 +29,8 @@ impl Retrieve for Broken {
         static SCOPE: Scope = Scope {
             area: Vec::new(),
             years: Vec::new(),
+            home: Vec::new(),
+            documents: Vec::new(),
         };
         &SCOPE
     }
