@@ -157,6 +157,12 @@ impl Figures {
     pub fn direct_precision(&self) -> f64 {
         Self::ratio(self.direct_first, self.answerable_direct)
     }
+
+    /// Of the answerable questions with the right passage first, the share answered `direct`
+    /// (said plainly rather than hedged).
+    pub fn direct_share(&self) -> f64 {
+        Self::ratio(self.direct_first, self.at_1)
+    }
 }
 
 /// Figures by kind, in the order kinds first appear, and over the whole set.
@@ -208,13 +214,16 @@ impl fmt::Display for Report {
         let a = &self.all;
         write!(
             f,
-            "answerable {}: R@1 {:.3}, R@3 {:.3} (any tier); answered direct with the right passage first {} of {} ({:.3}); unanswerable answered direct {} of {}; off-topic answered none {} of {}",
+            "answerable {}: R@1 {:.3}, R@3 {:.3} (any tier); answered direct with the right passage first {} of {} ({:.3}); right first and said plainly (direct) {} of {} ({:.3}); unanswerable answered direct {} of {}; off-topic answered none {} of {}",
             a.answerable,
             a.recall_at_1(),
             a.recall_at_3(),
             a.direct_first,
             a.answerable_direct,
             a.direct_precision(),
+            a.direct_first,
+            a.at_1,
+            a.direct_share(),
             a.unanswerable_direct,
             a.questions - a.answerable,
             a.off_topic_none,

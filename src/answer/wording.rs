@@ -6,8 +6,8 @@
 
 use crate::answer::{Answer, Item};
 use crate::grade::{Detail, Match, Reason, SmallTalk};
-use crate::index::Manifest;
 use crate::index::passages::{Passage, SECTION_SEP};
+use crate::index::{DocSummary, Manifest};
 use crate::knowledge::Scope;
 use crate::search::QuestionError;
 
@@ -33,29 +33,45 @@ pub const NOT_FOUND_TEXT: &str = "抱歉，两会报告里没有找到与这个�
 /// Most areas a reply names one by one; more are counted.
 const NAMED_AREAS: usize = 3;
 
-/// "北关区2024年", "北关区、河南省2024年、2026年", "安徽省、北京市、重庆市等31个地方2026年":
+/// "北关区2024年", "北关区2024年、河南省2026年", "安徽省、北京市、重庆市等31个地方2026年":
 /// the areas and years the reports speak for, as people say it.
 pub fn scope_phrase(scope: &Scope) -> String {
-    let mut areas: Vec<&str> = Vec::new();
-    // The home area first, then the others in the documents' order.
-    for a in scope
-        .area
-        .first()
-        .map(String::as_str)
-        .into_iter()
-        .chain(scope.reports().map(|d| d.area.as_str()))
-    {
-        if !a.is_empty() && !areas.contains(&a) {
-            areas.push(a);
+    let home = scope.area.first().map(String::as_str);
+    let mut areas: Vec<(&str, Vec<i32>)> = Vec::new();
+    for d in scope.reports() {
+        match areas.iter_mut().find(|(a, _)| *a == d.area) {
+            Some((_, years)) => years.extend(d.year),
+            None => areas.push((d.area.as_str(), d.year.into_iter().collect())),
         }
     }
-    let area = if areas.len() > NAMED_AREAS {
-        format!("{}等{}个地方", areas[..NAMED_AREAS].join("、"), areas.len())
-    } else {
-        areas.join("、")
+    areas.retain(|(a, _)| !a.is_empty());
+    areas.sort_by_key(|(a, _)| Some(*a) != home);
+    let years = |ys: &[i32]| {
+        let mut ys = ys.to_vec();
+        ys.sort_unstable();
+        ys.dedup();
+        ys.iter()
+            .map(|y| format!("{y}年"))
+            .collect::<Vec<_>>()
+            .join("、")
     };
-    let years: Vec<String> = scope.years.iter().map(|y| format!("{y}年")).collect();
-    format!("{area}{}", years.join("、"))
+    if areas.is_empty() {
+        return format!("{}{}", home.unwrap_or_default(), years(&scope.years));
+    }
+    if areas.len() > NAMED_AREAS {
+        let names: Vec<&str> = areas[..NAMED_AREAS].iter().map(|(a, _)| *a).collect();
+        return format!(
+            "{}等{}个地方{}",
+            names.join("、"),
+            areas.len(),
+            years(&scope.years)
+        );
+    }
+    areas
+        .iter()
+        .map(|(a, ys)| format!("{a}{}", years(ys)))
+        .collect::<Vec<_>>()
+        .join("、")
 }
 
 /// 全省, 全市, 全区: the whole of an area, by its level.
@@ -194,9 +210,15 @@ pub fn lead(answer: &Answer) -> String {
             "这些报告只讲{area}的安排，没有{asked}{}的内容。",
             whole_of(asked)
         )),
-        Reason::OtherYear(year) => {
-            Some(format!("这些报告讲的是{scope}的安排，没有{year}年的内容。"))
-        }
+        Reason::OtherYear(year) => Some(match answer.items.first().map(|i| &i.passage) {
+            // The report it went to: 四川省的报告讲的是2026年的安排.
+            Some(p) if !p.area.is_empty() && p.year.is_some() => format!(
+                "{}的报告讲的是{}年的安排，没有{year}年的内容。",
+                p.area,
+                p.year.unwrap_or_default()
+            ),
+            _ => format!("这些报告讲的是{scope}的安排，没有{year}年的内容。"),
+        }),
         Reason::OtherPeriod { .. } => None,
         _ => None,
     });
@@ -308,21 +330,127 @@ pub fn shown(answer: &Answer) -> usize {
     n
 }
 
-/// The documents of the knowledge base, as plain text.
-pub fn documents_text(m: &Manifest) -> String {
-    let mut out = format!(
-        "知识库共 {} 份报告、{} 段：\n",
-        m.documents.len(),
-        m.passages
-    );
-    for d in &m.documents {
-        out.push_str(&format!("· 《{}》", d.title));
-        if !d.meeting.is_empty() {
-            out.push_str(&format!("（{}）", d.meeting));
+/// The reports of the knowledge base by area, the home area first, each area with its years
+/// and its documents (the bot's own announcements aside).
+pub fn reports_by_area(m: &Manifest) -> Vec<(String, Vec<&DocSummary>)> {
+    let mut groups: Vec<(String, Vec<&DocSummary>)> = Vec::new();
+    let home = m.scope.area.first().cloned().unwrap_or_default();
+    for d in m.documents.iter().filter(|d| !d.generated) {
+        match groups.iter_mut().find(|(a, _)| *a == d.area) {
+            Some((_, docs)) => docs.push(d),
+            None => groups.push((d.area.clone(), vec![d])),
         }
-        out.push('\n');
     }
-    out.truncate(out.trim_end().len());
+    // Stable: the home area first, the others as the documents come.
+    groups.sort_by_key(|(a, _)| *a != home);
+    groups
+}
+
+/// "北关区 2024年", "河南省 2025年、2026年": an area and the years its reports speak for.
+fn area_years(area: &str, docs: &[&DocSummary]) -> String {
+    let mut years: Vec<i32> = docs.iter().filter_map(|d| d.year).collect();
+    years.sort_unstable();
+    years.dedup();
+    let years: Vec<String> = years.iter().map(|y| format!("{y}年")).collect();
+    let area = if area.is_empty() { "其他" } else { area };
+    format!("{area} {}", years.join("、")).trim_end().to_owned()
+}
+
+/// Most reports /start and /help list one by one; more are summed up by area.
+const LISTED_REPORTS: usize = 8;
+
+/// "人大：北关区第十一届人民代表大会第四次会议（2024年5月31日至6月1日）": who reports, at
+/// which meeting, when.
+fn report_line(d: &DocSummary) -> String {
+    let who = if d.body.is_empty() {
+        "报告"
+    } else {
+        d.body.as_str()
+    };
+    let what = if d.meeting.is_empty() || d.body.contains("报告") {
+        format!("《{}》", d.title)
+    } else {
+        d.meeting.clone()
+    };
+    let when = match d.year {
+        Some(y) if !d.dates.is_empty() && !d.dates.contains('年') => format!("{y}年{}", d.dates),
+        _ => d.dates.clone(),
+    };
+    if when.is_empty() {
+        format!("· {who}：{what}")
+    } else {
+        format!("· {who}：{what}（{when}）")
+    }
+}
+
+/// What the knowledge base holds, for /start and /help: a few reports one by one (under their
+/// area when there are several areas), or one line per area ("· 河南省 2026年：政府工作报告"),
+/// at most `max` areas, the rest counted.
+pub fn areas_text(m: &Manifest, max: usize) -> String {
+    let groups = reports_by_area(m);
+    let reports: usize = groups.iter().map(|(_, d)| d.len()).sum();
+    if reports <= LISTED_REPORTS {
+        let mut lines = Vec::new();
+        for (area, docs) in &groups {
+            if groups.len() > 1 {
+                lines.push(area_years(area, docs));
+            }
+            lines.extend(docs.iter().map(|d| report_line(d)));
+        }
+        return lines.join("\n");
+    }
+    let mut lines: Vec<String> = groups
+        .iter()
+        .take(max)
+        .map(|(area, docs)| {
+            let mut bodies: Vec<&str> = docs
+                .iter()
+                .map(|d| {
+                    if d.body.is_empty() {
+                        "报告"
+                    } else {
+                        d.body.as_str()
+                    }
+                })
+                .collect();
+            bodies.sort_unstable();
+            bodies.dedup();
+            format!(
+                "· {}：{} 份（{}）",
+                area_years(area, docs),
+                docs.len(),
+                bodies.join("、")
+            )
+        })
+        .collect();
+    if groups.len() > max {
+        let more: usize = groups[max..].iter().map(|(_, d)| d.len()).sum();
+        lines.push(format!(
+            "· 另有 {} 个地方的 {more} 份报告",
+            groups.len() - max
+        ));
+    }
+    lines.push(format!("· ……共 {reports} 份，发送 /sources 查看全部"));
+    lines.join("\n")
+}
+
+/// The documents of the knowledge base by area and year, as plain text (/sources).
+pub fn documents_text(m: &Manifest) -> String {
+    let reports = m.documents.iter().filter(|d| !d.generated).count();
+    let mut out = format!("知识库共 {reports} 份报告、{} 段：", m.passages);
+    for (area, docs) in reports_by_area(m) {
+        out.push_str(&format!("\n\n{}", area_years(&area, &docs)));
+        for d in docs {
+            out.push_str(&format!("\n· 《{}》", d.title));
+            if !d.meeting.is_empty() {
+                out.push_str(&format!("（{}）", d.meeting));
+            }
+        }
+    }
+    let generated: Vec<&DocSummary> = m.documents.iter().filter(|d| d.generated).collect();
+    for d in generated {
+        out.push_str(&format!("\n\n另有《{}》，是机器人发布的公告。", d.title));
+    }
     out
 }
 
@@ -394,5 +522,33 @@ mod tests {
         assert_eq!(lead(&related(&plan, partial)), CLOSEST_LEAD);
         let other = vec![Reason::OtherYear(2023), Reason::MissingDetail(Detail::Time)];
         assert!(lead(&related(&plan, other)).starts_with("这些报告讲的是北关区2024年的安排"));
+    }
+
+    #[test]
+    fn the_scope_names_each_area_with_its_years_the_home_area_first() {
+        let doc = |id: &str, area: &str, year: i32| crate::knowledge::DocScope {
+            id: id.into(),
+            area: area.into(),
+            year: Some(year),
+            years: vec![year - 1, year],
+            ..Default::default()
+        };
+        let mut scope = Scope {
+            area: vec!["北关区".into(), "北关".into()],
+            years: vec![2024, 2026],
+            home: vec!["北关区".into()],
+            documents: vec![doc("h", "河南省", 2026), doc("b", "北关区", 2024)],
+        };
+        assert_eq!(scope_phrase(&scope), "北关区2024年、河南省2026年");
+        scope.documents = ["安徽省", "北京市", "重庆市", "福建省"]
+            .iter()
+            .map(|a| doc(a, a, 2026))
+            .collect();
+        scope.area.clear();
+        scope.years = vec![2026];
+        assert_eq!(
+            scope_phrase(&scope),
+            "安徽省、北京市、重庆市等4个地方2026年"
+        );
     }
 }

@@ -35,6 +35,8 @@ pub struct Asked {
     pub years: Vec<i32>,
     /// What a relative year word (今年 0, 去年 −1, 明年 1) adds to each report's year.
     pub year_offset: Option<i32>,
+    /// An everyday request the reports never address ([`super::everyday`]).
+    pub everyday: bool,
 }
 
 /// Cue words of each kind of detail, checked in this order (an amount before a count).
@@ -149,6 +151,7 @@ pub fn asked(folded: &str, tagged: &[Tagged], scope: &Scope) -> Asked {
         places: places_in(folded, tagged, scope),
         years: years_in(folded),
         year_offset: year_offset(folded),
+        everyday: super::everyday::everyday(folded),
     }
 }
 
@@ -213,9 +216,48 @@ pub fn holds_detail(detail: Detail, window: &str, tagged: &[Tagged], known: &str
             placeish && !known.contains(w.as_str())
         }),
         Detail::Person => tagged.iter().any(|Tagged { word: w, pos }| {
-            *pos == Pos::Person && w.chars().count() >= 2 && !known.contains(w.as_str())
+            *pos == Pos::Person
+                && (2..=4).contains(&w.chars().count())
+                && !known.contains(w.as_str())
+                && named_as_person(window, w)
         }),
     }
+}
+
+/// Whether `name` stands in `window` as reports name a person: after a title or role (区长,
+/// 主任, 记者) or before 同志. A word the tagger takes for a name elsewhere is not one.
+fn named_as_person(window: &str, name: &str) -> bool {
+    const TITLES: &[&str] = &[
+        "书记",
+        "主任",
+        "主席",
+        "区长",
+        "县长",
+        "市长",
+        "省长",
+        "局长",
+        "委员",
+        "代表",
+        "记者",
+        "通讯员",
+        "副",
+        "长",
+        "员",
+        "理事",
+        "秘书",
+        "主持",
+    ];
+    window.match_indices(name).any(|(i, _)| {
+        let before = &window[..i];
+        let after = &window[i + name.len()..];
+        after.starts_with("同志")
+            || TITLES.iter().any(|t| {
+                before.ends_with(t)
+                    || before
+                        .strip_suffix(['、', '：', ':', ' '])
+                        .is_some_and(|b| b.ends_with(t))
+            })
+    })
 }
 
 /// Numbers in folded text (Arabic, or Chinese numerals followed by a measure word), each with

@@ -11,6 +11,7 @@
 //! one line of wording. What is asked is read in [`asked`]; small talk in [`small_talk`].
 
 pub mod asked;
+pub mod everyday;
 pub mod place;
 pub mod small_talk;
 
@@ -117,6 +118,11 @@ pub fn decide(asked: &Asked, route: &Route, e: &Evidence) -> Grade {
     if !e.substantive {
         return Grade::none();
     }
+    // An everyday request (a poem, tomorrow's weather) is not answered by a passage that
+    // shares a word with it, only by one that matches it nearly whole.
+    if asked.everyday && e.coverage < EVERYDAY_COVERAGE {
+        return Grade::none();
+    }
     let mut reasons = route.reasons.clone();
     if let Some((asked, shown)) = e.period {
         reasons.push(Reason::OtherPeriod { asked, shown });
@@ -140,6 +146,8 @@ pub fn decide(asked: &Asked, route: &Route, e: &Evidence) -> Grade {
     }
 }
 
+/// Coverage an everyday request ([`everyday`]) needs to be answered at all.
+const EVERYDAY_COVERAGE: f32 = 0.9;
 /// Below this coverage the best passage says nothing useful: the answer is `none`.
 pub const MIN_COVERAGE: f32 = 0.2;
 /// How much better than the next passage the best one must score to be a direct answer.
@@ -239,8 +247,9 @@ pub fn other_period(q: &Asking, c: &Shown) -> Option<(i32, i32)> {
     (asked != shown).then_some((asked, shown))
 }
 
-/// The grade of the best passage `best`, the next one scoring `next_score`.
-pub fn grade(q: &Asking, best: &Shown, next_score: Option<f32>) -> Grade {
+/// The grade of the best passage `best`, the next one scoring `next.0` (and shown as
+/// `next.1` when it was read).
+pub fn grade(q: &Asking, best: &Shown, next: Option<(f32, Option<Shown>)>) -> Grade {
     // A direct answer names what was asked as a word of its own: a question word found only
     // inside another word (大事 inside 重大事故) is a coincidence of characters.
     let whole = best.marks.iter().any(|m| {
@@ -249,8 +258,13 @@ pub fn grade(q: &Asking, best: &Shown, next_score: Option<f32>) -> Grade {
             .iter()
             .any(|(w, synonyms)| *w == t || synonyms.contains(&t))
     });
-    // A clear winner: the next passage is not about as good.
-    let clear = next_score.is_none_or(|second| best.score - second >= CLEAR_MARGIN);
+    // A clear winner: the next passage is not about as good, or does not give the detail
+    // asked for (of the year asked) that the best one gives.
+    let gives = |c: &Shown| gives_detail(q, c) && other_period(q, c).is_none();
+    let clear = next.is_none_or(|(second, shown)| {
+        best.score - second >= CLEAR_MARGIN
+            || (q.asked.detail.is_some() && gives(best) && shown.is_some_and(|n| !gives(&n)))
+    });
     let period = other_period(q, best);
     let evidence = Evidence {
         period,

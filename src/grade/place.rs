@@ -341,6 +341,11 @@ pub fn route(
             }
         }
     }
+    // 福建厦门: a city named with its province asks the province's report about the city.
+    let named: Vec<&str> = places.iter().map(|n| n.name.as_str()).collect();
+    route
+        .reasons
+        .retain(|r| !matches!(r, Reason::Wider { area, .. } if named.contains(&area.as_str())));
     route.documents = docs.iter().map(|d| d.id.clone()).collect();
     if places.is_empty() {
         route.first = scope
@@ -440,6 +445,7 @@ mod tests {
                 doc("bg", "北关区", &["安阳市", "河南省"], 2024),
                 doc("henan", "河南省", &[], 2026),
                 doc("zj", "浙江省", &[], 2026),
+                doc("fj", "福建省", &[], 2026),
             ],
         }
     }
@@ -492,6 +498,8 @@ mod tests {
         );
         assert_eq!(ay.documents, ["bg"]);
         assert!(matches!(&ay.reasons[..], [Reason::Narrower { .. }]));
+        let xm = r("福建厦门今年的地铁");
+        assert!(xm.reasons.is_empty(), "{xm:?}");
         let sc = r("四川今年的地铁");
         assert!(sc.documents.is_empty());
         assert_eq!(sc.reasons, [Reason::OtherPlace("四川省".into())]);

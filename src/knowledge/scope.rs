@@ -262,9 +262,14 @@ pub fn period<'a>(
         "预期目标",
         "主要目标",
     ];
+    // A five-year plan's part speaks of all its years, none in particular.
+    const YEARS: &[&str] = &["十五五", "十四五", "五年", "时期"];
     for part in headings {
         if let Some(y) = first_year(part) {
             return Some(y);
+        }
+        if YEARS.iter().any(|w| part.contains(w)) {
+            return None;
         }
         if REVIEW.iter().any(|w| part.contains(w)) {
             return doc_year.map(|y| y - 1);
@@ -357,5 +362,10 @@ mod tests {
         );
         assert_eq!(period(["二、今年的主要任务"], Some(2026)), Some(2026));
         assert_eq!(period(["民生"], Some(2026)), None);
+        assert_eq!(period(["二、“十五五”时期主要目标任务"], Some(2026)), None);
+        assert_eq!(
+            period(["一、“十四五”时期和2025年工作回顾"], Some(2026)),
+            Some(2025)
+        );
     }
 }

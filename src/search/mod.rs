@@ -360,8 +360,16 @@ impl Engine {
             }
         }
         let best = &candidates[0];
-        let view = self.show(reads, best.addr, words, window)?.view(best);
-        let next = candidates.get(1).map(|c| c.score);
+        // The runner-up is read too when a detail is asked: one that does not give it is no
+        // rival.
+        if let Some(c) = candidates.get(1).filter(|_| q.asked.detail.is_some()) {
+            self.show(reads, c.addr, words, window)?;
+        }
+        self.show(reads, best.addr, words, window)?;
+        let view = reads.shown[&best.addr].view(best);
+        let next = candidates
+            .get(1)
+            .map(|c| (c.score, reads.shown.get(&c.addr).map(|s| s.view(c))));
         Ok(grade::grade(&asking, &view, next))
     }
 

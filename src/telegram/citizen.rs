@@ -12,56 +12,10 @@ use super::commands::CitizenCommand;
 use super::commands::help_text;
 use super::reply::send_text;
 use crate::answer::wording;
-use crate::index::{DocSummary, Manifest};
-use crate::knowledge::ANNOUNCEMENTS_ID;
 use crate::time::{format_cst, now_unix};
 
-/// Documents listed by name in /start; more are counted and left to /sources.
-const START_DOCUMENTS: usize = 8;
-
-/// What the knowledge base holds, from its own metadata: each report's body, meeting and date
-/// (the announcements document aside).
-fn reports_text(m: &Manifest) -> String {
-    let docs: Vec<&DocSummary> = m
-        .documents
-        .iter()
-        .filter(|d| d.id != ANNOUNCEMENTS_ID)
-        .collect();
-    let year = match m.scope.years.as_slice() {
-        [y] => format!("{y}年"),
-        _ => String::new(),
-    };
-    let mut lines: Vec<String> = docs
-        .iter()
-        .take(START_DOCUMENTS)
-        .map(|d| {
-            let who = if d.body.is_empty() {
-                "报告"
-            } else {
-                d.body.as_str()
-            };
-            let what = if d.meeting.is_empty() || d.body.contains("报告") {
-                format!("《{}》", d.title)
-            } else {
-                d.meeting.clone()
-            };
-            let when = if d.dates.is_empty() || d.dates.contains('年') {
-                d.dates.clone()
-            } else {
-                format!("{year}{}", d.dates)
-            };
-            if when.is_empty() {
-                format!("· {who}：{what}")
-            } else {
-                format!("· {who}：{what}（{when}）")
-            }
-        })
-        .collect();
-    if docs.len() > START_DOCUMENTS {
-        lines.push(format!("· ……共 {} 份，发送 /sources 查看全部", docs.len()));
-    }
-    lines.join("\n")
-}
+/// Areas listed in /start and /help; more are counted and left to /sources.
+const START_AREAS: usize = 6;
 
 /// How to use the bot: questions, groups, inline mode and the buttons under an answer.
 fn how_to_use(bot_username: &str) -> String {
@@ -82,7 +36,7 @@ fn start_text(app: &App, bot_username: &str) -> String {
     let mut text = format!(
         "您好！我是{}“两会”问答助手，回答都摘自这些报告的原文，并注明出处：\n{}",
         wording::scope_phrase(&m.scope),
-        reports_text(m)
+        wording::areas_text(m, START_AREAS)
     );
     if !examples.is_empty() {
         text.push_str(&format!("\n\n可以这样问：\n{}", examples.join("\n")));
@@ -152,9 +106,10 @@ pub async fn handle(
         }
         CitizenCommand::Start => start_text(&app, me.username()),
         CitizenCommand::Help => format!(
-            "{}\n\n{}",
+            "{}\n\n{}\n\n我读过的报告：\n{}",
             help_text(&app.roles, user),
-            how_to_use(me.username())
+            how_to_use(me.username()),
+            wording::areas_text(app.kb.engine().manifest(), START_AREAS)
         ),
         CitizenCommand::Sources => sources_text(&app).await?,
         CitizenCommand::Subscribe => subscription(&app, chat, true).await?.to_owned(),
