@@ -19,8 +19,12 @@ fn root() -> &'static Path {
 }
 
 fn questions() -> Vec<Question> {
+    questions_of(&["dev-questions.tsv", "extra-questions.tsv"])
+}
+
+fn questions_of(names: &[&str]) -> Vec<Question> {
     let mut out = Vec::new();
-    for name in ["dev-questions.tsv", "extra-questions.tsv"] {
+    for name in names {
         let path = root().join("tests/fixtures").join(name);
         let cases = parse_cases(&path, &std::fs::read_to_string(&path).unwrap()).unwrap();
         out.extend(
@@ -149,6 +153,35 @@ fn main() {
         real_rss
     );
 
+    // The 31 provincial reports (about 2,900 passages) with the bundled lexicon, and the
+    // questions asked of them.
+    let pdir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(root().join("knowledge")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "txt") {
+            std::fs::copy(&path, pdir.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    for entry in std::fs::read_dir(root().join("tests/fixtures/provinces-2026")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, pdir.path().join(path.file_name().unwrap())).unwrap();
+    }
+    let pdata = tempfile::tempdir().unwrap();
+    let t = Instant::now();
+    let provinces = open(pdir.path(), pdata.path());
+    let pbuild = t.elapsed();
+    let pqs = questions_of(&["reports-dev.tsv"]);
+    let (p50, p99) = percentiles(&provinces, &pqs, 20);
+    println!(
+        "31 provincial reports: {} passages built in {:.2}s; latency p50 {:?}, p99 {:?} over {} questions x 20; peak RSS {:.1} MiB",
+        provinces.manifest().passages,
+        pbuild.as_secs_f64(),
+        p50,
+        p99,
+        pqs.len(),
+        peak_rss_mib()
+    );
+
     let kdir = tempfile::tempdir().unwrap();
     synthetic_knowledge(kdir.path(), passages);
     let sdata = tempfile::tempdir().unwrap();
@@ -171,6 +204,7 @@ fn main() {
         .sample_size(20)
         .measurement_time(Duration::from_secs(4));
     bench_engine(&mut c, "search/real", &real, &qs);
+    bench_engine(&mut c, "search/provinces", &provinces, &pqs);
     bench_engine(&mut c, &format!("search/{n}"), &big, &qs);
     c.final_summary();
 }

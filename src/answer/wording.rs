@@ -11,8 +11,8 @@ use crate::index::{DocSummary, Manifest};
 use crate::knowledge::Scope;
 use crate::search::QuestionError;
 
-/// About how many characters the first reply may hold: one phone screen.
-pub const SCREEN_CHARS: usize = 600;
+/// About how many characters the first reply may hold: what a resident reads at a glance.
+pub const SCREEN_CHARS: usize = 300;
 /// Most excerpts one reply shows.
 pub const MAX_SHOWN: usize = 3;
 /// How close (in score) a second result must be to the first for a direct answer to show it.
@@ -321,13 +321,29 @@ pub fn shown(answer: &Answer) -> usize {
         let clear_winner = first.rank == 1
             && answer.tier() == Match::Direct
             && item.score < first.score - CLOSE_SCORE;
+        // A further excerpt earns its place with a distinctive word of the question (the
+        // only ones marked); one sharing only a common word is noise.
+        let distinct = !item.excerpt.marks.is_empty();
         chars += screen_chars(item, &answer.scope);
-        if clear_winner || chars > SCREEN_CHARS {
+        if clear_winner || !distinct || chars > SCREEN_CHARS {
             break;
         }
         n += 1;
     }
     n
+}
+
+/// The source line under each of the first `shown` items, None where the next item has the
+/// same one: a run of excerpts from one place is followed by its source once.
+pub fn sources(answer: &Answer, shown: usize) -> Vec<Option<String>> {
+    let items = &answer.items[..shown.min(answer.items.len())];
+    let lines: Vec<String> = items
+        .iter()
+        .map(|i| source_line(&i.passage, &answer.scope))
+        .collect();
+    (0..lines.len())
+        .map(|i| (lines.get(i + 1) != Some(&lines[i])).then(|| lines[i].clone()))
+        .collect()
 }
 
 /// The reports of the knowledge base by area, the home area first, each area with its years

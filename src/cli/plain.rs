@@ -1,7 +1,7 @@
 //! The answer for a terminal: the lead, every excerpt numbered with its marks in 【】, a source
 //! line under each.
 
-use crate::answer::wording::{lead, marker, source_line};
+use crate::answer::wording::{lead, marker, sources};
 use crate::answer::{Answer, Excerpt};
 
 /// The excerpt with marks as 【】 and cuts as ….
@@ -17,12 +17,13 @@ pub fn render_plain(answer: &Answer) -> String {
         out.push_str(&lead);
         out.push_str("\n\n");
     }
-    for item in &answer.items {
+    let sources = sources(answer, answer.items.len());
+    for (item, source) in answer.items.iter().zip(sources) {
+        let source = source.map_or(String::new(), |s| format!("\n   —— {s}"));
         out.push_str(&format!(
-            "{} {}\n   —— {}\n\n",
+            "{} {}{source}\n\n",
             marker(item.rank),
-            excerpt_plain(&item.excerpt),
-            source_line(&item.passage, &answer.scope)
+            excerpt_plain(&item.excerpt)
         ));
     }
     out.truncate(out.trim_end().len());

@@ -295,17 +295,19 @@ impl Engine {
         let floor = (best_coverage * 0.5).max(grade::MIN_COVERAGE);
         candidates.retain(|c| c.coverage >= floor);
         let mut hits = Vec::with_capacity(top);
+        let shown_forms = marks::distinctive_forms(&words);
         let window = Window::of(analysed.asked.detail);
         for c in candidates.into_iter().skip(offset).take(top) {
             self.show(&mut reads, c.addr, &words, window)?;
             let Some(shown) = reads.shown.remove(&c.addr) else {
                 continue;
             };
+            let marks = merge_adjacent(distinctive_marks(&shown, &shown_forms));
             hits.push(Hit {
                 passage: shown.passage,
                 score: c.score,
                 coverage: c.coverage,
-                marks: merge_adjacent(shown.marks),
+                marks,
                 anchors: shown.anchors,
             });
         }
@@ -552,6 +554,20 @@ impl Engine {
         };
         Ok((passage, bounds))
     }
+}
+
+/// The marks of `shown` that are of the question's distinctive words (`forms`): what a
+/// resident sees in bold. Grading reads all of them.
+fn distinctive_marks(shown: &Shown, forms: &[String]) -> Vec<Range<usize>> {
+    shown
+        .marks
+        .iter()
+        .filter(|m| {
+            let t = text::fold_for_match(&shown.passage.text[(*m).clone()]);
+            forms.contains(&t)
+        })
+        .cloned()
+        .collect()
 }
 
 /// The engine in use, swappable while questions are being answered: a reader clones the `Arc`

@@ -5,7 +5,7 @@
 //! markup), without cutting a tag or an entity. Text is cut before it is escaped, never after.
 //! The wording is [`crate::answer::wording`]'s; nothing else in the crate knows this format.
 
-use crate::answer::wording::{lead, marker, source_line};
+use crate::answer::wording::{lead, marker, sources};
 use crate::answer::{Answer, Excerpt};
 
 /// Telegram's limit on one message, in characters (UTF-16 code units).
@@ -41,17 +41,17 @@ pub fn render_html(answer: &Answer, shown: usize) -> String {
     if !lead.is_empty() {
         blocks.push(format!("<i>{}</i>", escape_html(&lead)));
     }
-    for item in items {
+    let sources = sources(answer, items.len());
+    for (item, source) in items.iter().zip(sources) {
         let number = if numbered {
             format!("{} ", marker(item.rank))
         } else {
             String::new()
         };
-        blocks.push(format!(
-            "{number}{}\n📄 <i>{}</i>",
-            excerpt_html(&item.excerpt),
-            escape_html(&source_line(&item.passage, &answer.scope))
-        ));
+        let source = source.map_or(String::new(), |s| {
+            format!("\n📄 <i>{}</i>", escape_html(&s))
+        });
+        blocks.push(format!("{number}{}{source}", excerpt_html(&item.excerpt)));
     }
     blocks.join("\n\n")
 }

@@ -92,6 +92,8 @@ async fn what_citizens_see() {
         ),
         ("related_other_place", "文峰区今年的重点项目有哪些"),
         ("related_other_year", "2023年北关区GDP增长了多少"),
+        ("related_whole_city", "安阳市今年有啥大项目"),
+        ("none_everyday", "帮俺写个请假条 孩子发烧了"),
         ("related_no_amount", "购房补贴一套能补多少钱"),
         (
             "related_colloquial",
