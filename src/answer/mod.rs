@@ -43,7 +43,7 @@ pub struct Answer {
     /// How well the reports answer it, and why not directly.
     pub grade: Grade,
     /// What the knowledge base speaks for.
-    pub scope: Scope,
+    pub scope: std::sync::Arc<Scope>,
     /// Share of the question's weighted words the best passage holds (0..=1), also when it was
     /// too little to answer.
     pub coverage: f32,

@@ -509,11 +509,11 @@ mod tests {
                 tier: Match::Related,
                 reasons,
             },
-            scope: Scope {
+            scope: std::sync::Arc::new(Scope {
                 area: vec!["北关区".into()],
                 years: vec![2024],
                 ..Default::default()
-            },
+            }),
             coverage: 0.5,
         }
     }

@@ -133,12 +133,18 @@ pub fn places_in(folded: &str, tagged: &[Tagged], scope: &Scope) -> Vec<Named> {
         }
     }
     // The reports' own areas the gazetteer does not list (districts and counties).
-    let areas = scope
+    let mut areas: Vec<&str> = Vec::new();
+    for a in scope
         .documents
         .iter()
         .map(|d| d.area.as_str())
         .chain(scope.home.iter().map(String::as_str))
-        .filter(|a| !a.is_empty() && gazetteer().get(a).is_none());
+    {
+        // Each area once: a thousand reports of one district are one area.
+        if !a.is_empty() && !areas.contains(&a) && gazetteer().get(a).is_none() {
+            areas.push(a);
+        }
+    }
     for area in areas {
         for form in crate::knowledge::names_of(area) {
             for (start, _) in folded.match_indices(form.as_str()) {
@@ -261,8 +267,10 @@ pub fn year_offset(folded: &str) -> Option<i32> {
 pub struct Route {
     /// The documents to search (ids); empty: all.
     pub documents: Vec<String>,
-    /// Documents whose passages go first when the question names no place: the home area's.
-    pub first: Vec<String>,
+    /// The area whose passages go first when the question names no place: the home area.
+    pub first: Option<String>,
+    /// What a relative year word adds to each document's year, when the question has one.
+    pub offset: Option<i32>,
     /// Words of the question that only said where, now that the documents say it (山东省 when
     /// searching Shandong's report): left out of the search.
     pub said: Vec<String>,
@@ -348,12 +356,14 @@ pub fn route(
         .retain(|r| !matches!(r, Reason::Wider { area, .. } if named.contains(&area.as_str())));
     route.documents = docs.iter().map(|d| d.id.clone()).collect();
     if places.is_empty() {
+        // Only when some report is another area's: otherwise the preference changes nothing.
         route.first = scope
-            .reports()
-            .filter(|d| scope.area.first().is_some_and(|h| d.is(h)))
-            .map(|d| d.id.clone())
-            .collect();
+            .area
+            .first()
+            .filter(|h| scope.reports().any(|d| !d.is(h)))
+            .cloned();
     }
+    route.offset = offset;
     // Years, against the documents searched.
     let searched: Vec<&DocScope> = if docs.is_empty() {
         scope.reports().collect()
@@ -505,7 +515,7 @@ mod tests {
         assert_eq!(sc.reasons, [Reason::OtherPlace("四川省".into())]);
         let none = r("人才公寓有什么政策");
         assert!(none.documents.is_empty() && none.reasons.is_empty());
-        assert_eq!(none.first, ["bg"]);
+        assert_eq!(none.first.as_deref(), Some("北关区"));
         let last = r("河南去年地区生产总值");
         assert_eq!(last.years, [("henan".to_string(), 2025)]);
         let next = r("河南明年的目标");

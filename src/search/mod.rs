@@ -70,13 +70,14 @@ pub struct Hits {
     pub best_coverage: f32,
     /// How well the best passage answers the question.
     pub grade: Grade,
-    /// What the knowledge base speaks for, to say so when the answer is not direct.
-    pub scope: Scope,
+    /// What the knowledge base speaks for, to say so when the answer is not direct (shared:
+    /// with many documents it is not small).
+    pub scope: Arc<Scope>,
 }
 
 impl Hits {
     /// No answer: nothing relevant was found.
-    pub fn none(best_coverage: f32, scope: &Scope) -> Hits {
+    pub fn none(best_coverage: f32, scope: &Arc<Scope>) -> Hits {
         Hits {
             hits: Vec::new(),
             best_coverage,
@@ -204,6 +205,8 @@ pub struct Engine {
     fields: Fields,
     analyzer: Analyzer,
     manifest: Manifest,
+    /// The manifest's scope, shared with every answer.
+    scope: Arc<Scope>,
 }
 
 impl Engine {
@@ -218,6 +221,7 @@ impl Engine {
             reader,
             fields: open.fields,
             analyzer,
+            scope: Arc::new(open.manifest.scope.clone()),
             manifest: open.manifest,
         })
     }
@@ -264,7 +268,7 @@ impl Engine {
         offset: usize,
         top: usize,
     ) -> Result<Hits, SearchError> {
-        let scope = &self.manifest.scope;
+        let scope = &self.scope;
         let searcher = self.reader.searcher();
         let analysed = q.analyse(&self.analyzer, scope);
         let mut reads = Reads::new(&searcher);

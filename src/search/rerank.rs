@@ -69,28 +69,30 @@ impl Engine {
         Ok(out)
     }
 
-    /// What candidate `i` gains for being the home area's, or for speaking of the year asked.
+    /// What candidate `i` gains for being the home area's, or for speaking of the year asked;
+    /// a few term lookups whatever the number of documents.
     fn preference(&self, p: &mut Presence, i: usize, route: &Route) -> Result<f32, SearchError> {
-        let doc =
-            |p: &mut Presence, id: &str| p.has(Term::from_field_text(self.fields.doc_id, id), i);
+        let f = &self.fields;
         let mut bonus = 0.0;
-        for id in &route.first {
-            if doc(p, id)? {
-                bonus += HOME_BONUS;
-                break;
-            }
+        if let Some(home) = &route.first
+            && p.has(Term::from_field_text(f.area, home), i)?
+        {
+            bonus += HOME_BONUS;
         }
-        // Most questions ask one year of every report (2025年, or 去年 in reports of one year):
-        // then the period alone tells.
-        let one_year = route.years.windows(2).all(|w| w[0].1 == w[1].1);
-        for (id, year) in &route.years {
-            let period =
-                Term::from_field_u64(self.fields.period, u64::try_from(*year).unwrap_or(0));
-            if p.has(period, i)? && (one_year || doc(p, id)?) {
+        let mut years: Vec<i32> = route.years.iter().map(|(_, y)| *y).collect();
+        years.sort_unstable();
+        years.dedup();
+        let u = |y: i32| u64::try_from(y).unwrap_or(0);
+        for &y in &years {
+            // One year asked of every document (2025年), or a relative one: the passage's
+            // part speaks of its own document's year plus the offset.
+            let of_its_document = match (years.len(), route.offset) {
+                (1, _) => true,
+                (_, Some(off)) => p.has(Term::from_field_u64(f.year, u(y - off)), i)?,
+                _ => false,
+            };
+            if of_its_document && p.has(Term::from_field_u64(f.period, u(y)), i)? {
                 bonus += PERIOD_BONUS;
-                break;
-            }
-            if one_year {
                 break;
             }
         }
