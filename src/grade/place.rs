@@ -289,22 +289,13 @@ fn covering<'s>(named: &Named, scope: &'s Scope) -> (Vec<&'s DocScope>, Option<R
     if !exact.is_empty() {
         return (exact, None);
     }
-    // A place inside a covered area: its province (from the gazetteer) or a report's chain.
-    let above: Vec<String> = gazetteer()
+    // A place inside a covered area: its province, from the gazetteer.
+    let province = gazetteer()
         .province_of(&named.name)
-        .filter(|p| *p != named.name)
-        .map(str::to_owned)
-        .into_iter()
-        .chain(
-            scope
-                .reports()
-                .filter(|d| d.is(&named.name))
-                .flat_map(|d| d.above.clone()),
-        )
-        .collect();
+        .filter(|p| *p != named.name);
     let wider: Vec<&DocScope> = scope
         .reports()
-        .filter(|d| above.iter().any(|a| d.is(a)))
+        .filter(|d| province.is_some_and(|p| d.is(p)))
         .collect();
     if let Some(d) = wider.first() {
         let reason = Reason::Wider {

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::Document;
+use super::structure::years_in;
 use crate::places::{Level, gazetteer};
 
 /// What one document speaks for.
@@ -34,12 +35,6 @@ impl DocScope {
     /// Whether this document speaks for `area` itself.
     pub fn is(&self, area: &str) -> bool {
         !self.area.is_empty() && self.area == area
-    }
-
-    /// The names people use for its area: the full name, and without its suffix when two
-    /// characters or more remain ("北关区", "北关").
-    pub fn names(&self) -> Vec<String> {
-        names_of(&self.area)
     }
 }
 
@@ -136,11 +131,6 @@ impl Scope {
             .find(|a| Level::of_name(a) == Some(level))
             .map(String::as_str)
     }
-
-    /// Whether the home area is `area` or lies inside it.
-    pub fn home_within(&self, area: &str) -> bool {
-        self.home.iter().any(|a| a == area)
-    }
 }
 
 /// The areas above `area`, nearest first: its parent when known, and the province.
@@ -210,6 +200,9 @@ pub(crate) fn area_in(name: &str) -> Option<String> {
         .then(|| chars[start..=end].iter().collect())
 }
 
+/// The earliest year a report speaks of (the [`years_in`] found before it are history).
+const FIRST_YEAR: i32 = 1949;
+
 /// The year a report names most often ("2024年"), the later one on a tie.
 pub(crate) fn main_year(doc: &Document) -> Option<i32> {
     let mut counts: BTreeMap<i32, usize> = BTreeMap::new();
@@ -221,16 +214,8 @@ pub(crate) fn main_year(doc: &Document) -> Option<i32> {
                 .chain([p.text.as_str()])
         }));
     for text in texts {
-        let bytes = text.as_bytes();
-        for (i, _) in text.match_indices('年') {
-            if i >= 4
-                && bytes[i - 4..i].iter().all(u8::is_ascii_digit)
-                && (i < 5 || !bytes[i - 5].is_ascii_digit())
-                && let Ok(year) = text[i - 4..i].parse::<i32>()
-                && (1949..=2100).contains(&year)
-            {
-                *counts.entry(year).or_default() += 1;
-            }
+        for year in years_in(text).into_iter().filter(|y| *y >= FIRST_YEAR) {
+            *counts.entry(year).or_default() += 1;
         }
     }
     counts
@@ -281,17 +266,9 @@ pub fn period<'a>(
     None
 }
 
-/// The first four-digit year followed by 年 in `text`.
+/// The first year a report could speak of written with 年 in `text`.
 fn first_year(text: &str) -> Option<i32> {
-    let bytes = text.as_bytes();
-    text.match_indices('年').find_map(|(i, _)| {
-        let digits = i >= 4 && bytes[i - 4..i].iter().all(u8::is_ascii_digit);
-        let alone = i < 5 || !bytes[i - 5].is_ascii_digit();
-        (digits && alone)
-            .then(|| text[i - 4..i].parse::<i32>().ok())
-            .flatten()
-            .filter(|y| (1949..=2100).contains(y))
-    })
+    years_in(text).into_iter().find(|y| *y >= FIRST_YEAR)
 }
 
 #[cfg(test)]

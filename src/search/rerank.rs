@@ -47,6 +47,10 @@ impl Engine {
         let addrs: Vec<DocAddress> = found.iter().map(|(_, a)| *a).collect();
         let mut presence = Presence::new(searcher, &addrs);
         let total: f32 = words.iter().map(|w| w.weight).sum();
+        // The years asked of the documents, each once.
+        let mut years: Vec<i32> = route.years.iter().map(|(_, y)| *y).collect();
+        years.sort_unstable();
+        years.dedup();
         let mut out = Vec::with_capacity(found.len());
         for (i, (bm25, addr)) in found.into_iter().enumerate() {
             let mut covered = 0.0;
@@ -57,7 +61,7 @@ impl Engine {
                 substantive |= credit >= 0.5 && w.idf >= MIN_SUBSTANCE_IDF && w.topic;
             }
             let coverage = if total > 0.0 { covered / total } else { 0.0 };
-            let bonus = self.preference(&mut presence, i, route)?;
+            let bonus = self.preference(&mut presence, i, route, &years)?;
             out.push(Candidate {
                 addr,
                 coverage,
@@ -71,7 +75,13 @@ impl Engine {
 
     /// What candidate `i` gains for being the home area's, or for speaking of the year asked;
     /// a few term lookups whatever the number of documents.
-    fn preference(&self, p: &mut Presence, i: usize, route: &Route) -> Result<f32, SearchError> {
+    fn preference(
+        &self,
+        p: &mut Presence,
+        i: usize,
+        route: &Route,
+        years: &[i32],
+    ) -> Result<f32, SearchError> {
         let f = &self.fields;
         let mut bonus = 0.0;
         if let Some(home) = &route.first
@@ -79,11 +89,8 @@ impl Engine {
         {
             bonus += HOME_BONUS;
         }
-        let mut years: Vec<i32> = route.years.iter().map(|(_, y)| *y).collect();
-        years.sort_unstable();
-        years.dedup();
         let u = |y: i32| u64::try_from(y).unwrap_or(0);
-        for &y in &years {
+        for &y in years {
             // One year asked of every document (2025年), or a relative one: the passage's
             // part speaks of its own document's year plus the offset.
             let of_its_document = match (years.len(), route.offset) {
