@@ -51,6 +51,61 @@ pub struct BotSettings {
     /// Updates accepted and not yet handled beyond which no more are taken (Telegram keeps
     /// them: polling pauses, the webhook answers 503).
     pub max_backlog: u64,
+    /// Handing questions to staff (转人工); None when no staff group is set, and then none
+    /// of it runs.
+    pub tickets: Option<TicketSettings>,
+}
+
+/// Where handed-over questions go and what residents are told about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketSettings {
+    /// The staff group's chat id (a forum supergroup gets a topic per ticket).
+    pub staff_chat: i64,
+    /// Who answers, as residents see it (北关区政府办公室); None: the home area's
+    /// government office.
+    pub office: Option<String>,
+    /// Working hours on weekdays, minutes after midnight in China Standard Time.
+    pub hours: (u32, u32),
+    /// Working days within which a reply is promised (and after which an unanswered ticket is
+    /// overdue).
+    pub reply_days: u32,
+    /// Days without a message after which an open ticket closes.
+    pub idle_days: f64,
+    /// Days after close after which the mapping to the resident's chat is forgotten.
+    pub purge_days: f64,
+    /// Open tickets one resident may have.
+    pub max_open: usize,
+    /// Messages a resident may send into one ticket per minute.
+    pub per_minute: u64,
+}
+
+impl TicketSettings {
+    /// The defaults for a staff group: 9:00–17:30, two working days, idle close after 7 days,
+    /// purge 30 days after close, 3 open tickets, 10 messages a minute.
+    pub fn new(staff_chat: i64, office: Option<String>) -> TicketSettings {
+        TicketSettings {
+            staff_chat,
+            office,
+            hours: (9 * 60, 17 * 60 + 30),
+            reply_days: 2,
+            idle_days: 7.0,
+            purge_days: 30.0,
+            max_open: 3,
+            per_minute: 10,
+        }
+    }
+}
+
+/// Parses working hours such as `09:00-17:30` into minutes after midnight.
+pub fn parse_hours(text: &str) -> Option<(u32, u32)> {
+    let minutes = |t: &str| {
+        let (h, m) = t.trim().split_once(':')?;
+        let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+        (h < 24 && m < 60).then_some(h * 60 + m)
+    };
+    let (a, b) = text.split_once('-')?;
+    let (a, b) = (minutes(a)?, minutes(b)?);
+    (a < b).then_some((a, b))
 }
 
 /// The default of [`BotSettings::max_backlog`].
@@ -122,6 +177,15 @@ impl fmt::Display for Secret {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn working_hours_parse_or_are_refused() {
+        assert_eq!(parse_hours("09:00-17:30"), Some((540, 1050)));
+        assert_eq!(parse_hours(" 8:30 - 12:00 "), Some((510, 720)));
+        for bad in ["", "9-17", "17:00-09:00", "25:00-26:00", "09:60-10:00"] {
+            assert_eq!(parse_hours(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn ids_parse_and_secrets_stay_hidden() {

@@ -7,7 +7,8 @@
 //! files -> knowledge (read by format, validate, scope) -> index (passages, tantivy + jieba)
 //!   -> search (analysed question -> hits) -> grade (direct / related / none, plain data)
 //!   -> answer (respond -> Reply: the one answer step) -> front ends: cli, telegram
-//! store (SQLite: subscribers, announcements, deliveries, question log, inbox) -> broadcast -> telegram
+//! store (SQLite: subscribers, announcements, deliveries, question log, inbox, tickets)
+//!   -> broadcast, tickets -> telegram
 //! ```
 //!
 //! `service` is the knowledge base every front end shares: it owns the engine and the store,
@@ -28,6 +29,7 @@ pub mod answer;
 pub mod service;
 pub mod eval;
 pub mod store;
+pub mod tickets;
 pub mod broadcast;
 pub mod metrics;
 pub mod health;

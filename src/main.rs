@@ -14,7 +14,9 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
 use lianghui_bot::cli;
-use lianghui_bot::config::{BotSettings, Secret, Settings, Webhook, parse_ids};
+use lianghui_bot::config::{
+    BotSettings, Secret, Settings, TicketSettings, Webhook, parse_hours, parse_ids,
+};
 
 #[derive(Parser)]
 #[command(
@@ -75,7 +77,7 @@ enum Command {
         files: Vec<PathBuf>,
     },
     /// Run the Telegram bot until SIGINT or SIGTERM (long polling, or a webhook).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Exit 0 when the bot on this data folder is alive and reaches the Bot API; else say why.
     Healthcheck,
     /// Write a consistent copy of the database to FILE (also while the bot runs).
@@ -129,6 +131,26 @@ struct ServeArgs {
     #[arg(long, env = "LIANGHUI_MAX_BACKLOG", default_value_t = lianghui_bot::config::DEFAULT_MAX_BACKLOG,
           value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     max_backlog: u64,
+    /// Chat id of the staff group that handed-over questions (转人工) go to; empty for none.
+    #[arg(long, env = "LIANGHUI_STAFF_GROUP", default_value = "")]
+    staff_group: String,
+    /// Who answers handed-over questions, as residents see it (default: the home area's
+    /// government office, 北关区政府办公室).
+    #[arg(long, env = "LIANGHUI_OFFICE")]
+    office: Option<String>,
+    /// Staff working hours on weekdays, China Standard Time.
+    #[arg(long, env = "LIANGHUI_STAFF_HOURS", default_value = "09:00-17:30")]
+    staff_hours: String,
+    /// Working days within which residents are promised a reply.
+    #[arg(long, env = "LIANGHUI_REPLY_DAYS", default_value_t = 2,
+          value_parser = clap::value_parser!(u32).range(1..=60))]
+    reply_days: u32,
+    /// Days without a message after which an open ticket closes.
+    #[arg(long, env = "LIANGHUI_TICKET_IDLE_DAYS", default_value_t = 7.0)]
+    ticket_idle_days: f64,
+    /// Days after a ticket closes after which the link to the resident's chat is forgotten.
+    #[arg(long, env = "LIANGHUI_TICKET_PURGE_DAYS", default_value_t = 30.0)]
+    ticket_purge_days: f64,
 }
 
 fn main() -> ExitCode {
@@ -226,7 +248,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Eval { file, verbose } => cli::eval(&settings, &file, verbose, out)?,
         Command::Backup { file, force } => cli::backup(&settings, &file, force, out)?,
         Command::Healthcheck => cli::healthcheck(&settings, out)?,
-        Command::Serve(args) => serve(settings, args)?,
+        Command::Serve(args) => serve(settings, *args)?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -270,7 +292,42 @@ fn address(name: &str, text: &str) -> Result<Option<SocketAddr>> {
     Ok(Some(addr))
 }
 
+/// The ticket settings, when a staff group is set.
+fn tickets(args: &ServeArgs) -> Result<Option<TicketSettings>> {
+    let group = args.staff_group.trim();
+    if group.is_empty() {
+        return Ok(None);
+    }
+    let staff_chat: i64 = group
+        .parse()
+        .ok()
+        .filter(|id: &i64| *id < 0)
+        .with_context(|| format!("LIANGHUI_STAFF_GROUP {group:?} is not a group's chat id (a negative number such as -1001234567890)"))?;
+    let days = |name: &str, d: f64| {
+        anyhow::ensure!(
+            d.is_finite() && d > 0.0 && d <= 3650.0,
+            "{name} must be between 0 and 3650 days"
+        );
+        Ok(d)
+    };
+    let mut t = TicketSettings::new(
+        staff_chat,
+        args.office.clone().filter(|o| !o.trim().is_empty()),
+    );
+    t.hours = parse_hours(&args.staff_hours).with_context(|| {
+        format!(
+            "LIANGHUI_STAFF_HOURS {:?} is not like 09:00-17:30",
+            args.staff_hours
+        )
+    })?;
+    t.reply_days = args.reply_days;
+    t.idle_days = days("LIANGHUI_TICKET_IDLE_DAYS", args.ticket_idle_days)?;
+    t.purge_days = days("LIANGHUI_TICKET_PURGE_DAYS", args.ticket_purge_days)?;
+    Ok(Some(t))
+}
+
 fn serve(settings: Settings, args: ServeArgs) -> Result<()> {
+    let tickets = tickets(&args)?;
     let token = args.token.filter(|t| !t.trim().is_empty()).context(
         "TELOXIDE_TOKEN is not set: get a bot token from @BotFather and export TELOXIDE_TOKEN",
     )?;
@@ -302,6 +359,7 @@ fn serve(settings: Settings, args: ServeArgs) -> Result<()> {
         metrics_addr: address("LIANGHUI_METRICS_ADDR", &args.metrics_addr)?,
         webhook,
         max_backlog: args.max_backlog,
+        tickets,
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(lianghui_bot::telegram::run(settings, bot))

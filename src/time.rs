@@ -50,9 +50,26 @@ pub fn date_cst(secs: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
+/// The weekday (0 Monday … 6 Sunday) and the minute of the day of Unix seconds, in China
+/// Standard Time.
+pub fn weekday_minute_cst(secs: i64) -> (u32, u32) {
+    let local = secs + CST_OFFSET;
+    // 1970-01-01 was a Thursday.
+    let weekday = (local.div_euclid(86_400) + 3).rem_euclid(7);
+    (weekday as u32, (local.rem_euclid(86_400) / 60) as u32)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weekdays_and_minutes_are_beijings() {
+        // 2026-12-01 was a Tuesday; 01:30 UTC is 09:30 there.
+        assert_eq!(weekday_minute_cst(1_796_088_600), (1, 570));
+        // 2026-12-05 20:00 UTC is Sunday 04:00 in Beijing.
+        assert_eq!(weekday_minute_cst(1_796_500_800), (6, 240));
+    }
 
     #[test]
     fn formats_in_china_standard_time() {

@@ -75,10 +75,14 @@ mod announcements;
 mod inbox;
 mod questions;
 mod subscribers;
+mod tickets;
 
 pub use announcements::{Announcement, AnnouncementStatus, Delivery, Tally};
 pub use inbox::{InboxState, Received};
 pub use questions::Stats;
+pub use tickets::{
+    Author, Draft, OpenRefused, OutKind, OutState, Outgoing, Ticket, TicketState, TicketStats,
+};
 
 const MIGRATIONS: &[&str] = &[
     "CREATE TABLE subscribers (
@@ -134,6 +138,66 @@ const MIGRATIONS: &[&str] = &[
         finished_at INTEGER
     );
     CREATE INDEX inbox_state ON inbox(state, update_id);",
+    // Tickets (转人工), their messages, their messages' places in the staff group, their
+    // outbox and the residents blocked from them (see `tickets.rs`).
+    "CREATE TABLE tickets (
+        id INTEGER PRIMARY KEY,
+        state TEXT NOT NULL,
+        question TEXT NOT NULL,
+        resident TEXT NOT NULL,
+        resident_chat INTEGER,
+        resident_msg INTEGER,
+        pseudonym TEXT NOT NULL,
+        topic TEXT NOT NULL,
+        found TEXT NOT NULL,
+        staff_chat INTEGER,
+        staff_thread INTEGER,
+        card_msg INTEGER,
+        claimed_by INTEGER,
+        created_at INTEGER NOT NULL,
+        opened_at INTEGER,
+        first_response_at INTEGER,
+        closed_at INTEGER,
+        close_reason TEXT,
+        activity_at INTEGER NOT NULL,
+        rating INTEGER
+    );
+    CREATE INDEX tickets_resident ON tickets(resident, state);
+    CREATE INDEX tickets_state ON tickets(state, activity_at);
+    CREATE TABLE ticket_messages (
+        id INTEGER PRIMARY KEY,
+        ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+        author TEXT NOT NULL,
+        text TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        source_chat INTEGER,
+        source_msg INTEGER,
+        UNIQUE (source_chat, source_msg)
+    );
+    CREATE INDEX ticket_messages_ticket ON ticket_messages(ticket_id, author, created_at);
+    CREATE TABLE ticket_links (
+        staff_chat INTEGER NOT NULL,
+        staff_msg INTEGER NOT NULL,
+        ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+        PRIMARY KEY (staff_chat, staff_msg)
+    );
+    CREATE TABLE ticket_outbox (
+        id INTEGER PRIMARY KEY,
+        ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+        kind TEXT NOT NULL,
+        text TEXT NOT NULL,
+        target INTEGER,
+        to_resident INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        not_before INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        sent_at INTEGER
+    );
+    CREATE INDEX ticket_outbox_state ON ticket_outbox(state, not_before, id);
+    CREATE TABLE ticket_blocks (resident TEXT PRIMARY KEY, blocked_at INTEGER NOT NULL);
+    ALTER TABLE questions ADD COLUMN message_id INTEGER;
+    CREATE INDEX questions_asker ON questions(asker, id);",
 ];
 
 /// Why the database cannot be opened, when the reason is the folder's permissions.

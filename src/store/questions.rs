@@ -137,6 +137,46 @@ impl Store {
             .optional()?)
     }
 
+    /// Keeps which message asked question `id` (so a staff answer can reply to it).
+    pub fn set_question_message(&self, id: i64, message: i64) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE questions SET message_id = ?2 WHERE id = ?1",
+            params![id, message],
+        )?;
+        Ok(())
+    }
+
+    /// The text of question `id` and the message that asked it.
+    pub fn question_with_message(
+        &self,
+        id: i64,
+    ) -> Result<Option<(String, Option<i64>)>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT text, message_id FROM questions WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// The last question `asker` asked since `since`: its id, text and message.
+    pub fn last_question_of(
+        &self,
+        asker: &str,
+        since: i64,
+    ) -> Result<Option<(i64, String, Option<i64>)>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT id, text, message_id FROM questions WHERE asker = ?1 AND asked_at >= ?2 ORDER BY id DESC LIMIT 1",
+                params![asker, since],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?)
+    }
+
     /// The passage shown at `rank` (from 1) in the answer to question `id`.
     pub fn answer_passage(&self, id: i64, rank: usize) -> Result<Option<String>, StoreError> {
         Ok(self

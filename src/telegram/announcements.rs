@@ -30,7 +30,7 @@ impl Sender for TelegramSender {
 }
 
 /// Errors after which a chat will never receive messages again.
-fn is_gone(e: &ApiError) -> bool {
+pub(super) fn is_gone(e: &ApiError) -> bool {
     match e {
         ApiError::BotBlocked
         | ApiError::UserDeactivated

@@ -19,9 +19,21 @@ use crate::search::{Context, MAX_RESULTS, MarkedContext};
 /// Characters of a neighbouring paragraph shown with 原文.
 const NEIGHBOUR_CHARS: usize = 300;
 
+/// The 转人工 button for logged question `question`.
+fn human_button(question: i64) -> InlineKeyboardButton {
+    InlineKeyboardButton::callback("转人工", Callback::Human { question }.to_string())
+}
+
 /// The buttons under an answer: 原文 for each excerpt shown, 更多 when more exist, and 👍 👎
-/// (or the thanks that replaces them after a vote).
-fn keyboard(question: i64, answer: &Answer, more: bool, shown: usize) -> InlineKeyboardMarkup {
+/// (or the thanks that replaces them after a vote); with a staff group, 转人工 too, first when
+/// the reports do not answer directly.
+fn keyboard(
+    question: i64,
+    answer: &Answer,
+    more: bool,
+    shown: usize,
+    desk: bool,
+) -> InlineKeyboardMarkup {
     let items = &answer.items[..shown];
     let numbered = items.len() > 1 || items.first().is_some_and(|i| i.rank > 1);
     let mut row: Vec<InlineKeyboardButton> = items
@@ -49,16 +61,26 @@ fn keyboard(question: i64, answer: &Answer, more: bool, shown: usize) -> InlineK
             InlineKeyboardButton::callback(label, Callback::Feedback { question, up }.to_string())
         })
         .collect();
-    InlineKeyboardMarkup::new([row, feedback])
+    let mut rows = vec![row, feedback];
+    if desk {
+        let human = vec![human_button(question)];
+        if answer.tier() == crate::grade::Match::Direct {
+            rows.push(human);
+        } else {
+            rows.insert(0, human);
+        }
+    }
+    InlineKeyboardMarkup::new(rows)
 }
 
 /// Answers one question in a chat: a "typing…" sent beside it, the answer step off the async
-/// workers (it logs the question and counts it), the reply (to `message` in a group) with its
-/// buttons.
+/// workers (it logs the question and counts it, and with a staff group which message asked
+/// it), the reply (to `message` when `reply`, as in groups) with its buttons.
 pub async fn answer_question(
     bot: &Bot,
     chat: ChatId,
     message: Option<MessageId>,
+    reply: bool,
     user: u64,
     app: &App,
     raw: &str,
@@ -69,18 +91,35 @@ pub async fn answer_question(
         let _ = typing.send_chat_action(chat, ChatAction::Typing).await;
     });
     let (kb, raw, top, metrics) = (app.kb.clone(), raw.to_owned(), app.top, app.metrics.clone());
-    let reply = tokio::task::spawn_blocking(move || {
+    let desk = app.desk.is_some();
+    let asked = message.map(|m| i64::from(m.0));
+    let answered = tokio::task::spawn_blocking(move || {
         let log = QuestionLog::asked(chat.0, user, &metrics);
-        answer::respond(&kb, &raw, Ask::first(top), &log)
+        let answered = answer::respond(&kb, &raw, Ask::first(top), &log);
+        if let (true, Some(id), Some(m)) = (desk, logged(&answered), asked)
+            && let Err(e) = kb.store().set_question_message(id, m)
+        {
+            log::warn!("cannot keep which message asked a question: {e}");
+        }
+        answered
     })
     .await?;
-    send(bot, chat, outgoing(&reply).reply_to(message)).await?;
+    let reply_to = message.filter(|_| reply);
+    send(bot, chat, outgoing(&answered, desk).reply_to(reply_to)).await?;
     Ok(())
+}
+
+/// The logged question a reply answers, when it was logged.
+fn logged(reply: &Reply) -> Option<i64> {
+    match reply {
+        Reply::Found { question, .. } | Reply::NotFound { question, .. } => *question,
+        _ => None,
+    }
 }
 
 /// What a citizen sees for a reply: the answer in Telegram HTML with its buttons (when it is
 /// logged), or the wording of the other states.
-fn outgoing(reply: &Reply) -> Outgoing {
+fn outgoing(reply: &Reply, desk: bool) -> Outgoing {
     match reply {
         Reply::Found {
             answer,
@@ -90,12 +129,20 @@ fn outgoing(reply: &Reply) -> Outgoing {
         } => {
             let out = Outgoing::html(html::render_html(answer, *shown));
             match question {
-                Some(id) => out.keyboard(keyboard(*id, answer, *more, *shown)),
+                Some(id) => out.keyboard(keyboard(*id, answer, *more, *shown, desk)),
                 None => out,
             }
         }
-        Reply::NotFound { suggestions, .. } => {
-            Outgoing::text(&wording::not_found_text(suggestions))
+        Reply::NotFound {
+            suggestions,
+            question,
+            ..
+        } => {
+            let out = Outgoing::text(&wording::not_found_text(suggestions));
+            match question.filter(|_| desk) {
+                Some(id) => out.keyboard(InlineKeyboardMarkup::new([[human_button(id)]])),
+                None => out,
+            }
         }
         Reply::SmallTalk { kind, scope, .. } => {
             Outgoing::text(&wording::small_talk_text(*kind, scope))
@@ -166,10 +213,14 @@ async fn feedback(
         if let Some(m) = q.regular_message()
             && let Some(markup) = m.reply_markup()
         {
-            // Keep 原文 and 更多; the vote buttons become a thank-you.
+            // Keep 原文, 更多 and 转人工; the vote buttons become a thank-you.
             let mut rows = markup.inline_keyboard.clone();
-            if let Some(last) = rows.last_mut() {
-                *last = vec![InlineKeyboardButton::callback(
+            let is_vote = |b: &InlineKeyboardButton| {
+                matches!(&b.kind, teloxide::types::InlineKeyboardButtonKind::CallbackData(d)
+                    if matches!(d.parse::<Callback>(), Ok(Callback::Feedback { .. })))
+            };
+            if let Some(votes) = rows.iter_mut().find(|r| r.iter().any(is_vote)) {
+                *votes = vec![InlineKeyboardButton::callback(
                     "已收到，谢谢您的反馈",
                     Callback::Noop.to_string(),
                 )];
@@ -293,7 +344,7 @@ async fn more(
     .await??;
     match reply {
         Some(reply @ Reply::Found { .. }) => {
-            let out = outgoing(&reply);
+            let out = outgoing(&reply, app.desk.is_some());
             Ok(Pressed::then("已显示更多结果", async move {
                 send(&bot, chat, out).await?;
                 Ok(())

@@ -1,6 +1,6 @@
 //! The shared state of the running bot, handed to every handler through `dptree::deps!`: the
 //! knowledge base, who has which role ([`Roles`]), the metrics, the broadcast queue, what admins have
-//! previewed and not confirmed, and whose command menus are set.
+//! previewed and not confirmed, whose command menus are set, and the service desk ([`Desk`]).
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
 use super::pending::{Pending, Upload};
-use crate::config::Secret;
+use crate::config::{Secret, TicketSettings};
 use crate::metrics::Metrics;
 use crate::service::KnowledgeBase;
 
@@ -31,9 +31,46 @@ impl Roles {
         self.admins.contains(&user)
     }
 
+    /// The admins' user ids.
+    pub fn admins(&self) -> Vec<u64> {
+        let mut ids: Vec<u64> = self.admins.iter().copied().collect();
+        ids.sort_unstable();
+        ids
+    }
+
     /// Admins are staff too.
     pub fn is_staff(&self, user: u64) -> bool {
         self.staff.contains(&user) || self.is_admin(user)
+    }
+}
+
+/// The service desk: its settings, who answers, and the worker's wake-up call.
+pub struct Desk {
+    pub settings: TicketSettings,
+    /// 北关区政府办公室.
+    pub office: String,
+    /// Wakes the desk worker when something was queued.
+    pub wake: tokio::sync::Notify,
+    /// Whether the staff group is a forum (a topic per ticket); learnt by the worker.
+    pub forum: std::sync::atomic::AtomicBool,
+}
+
+impl Desk {
+    pub fn new(settings: TicketSettings, home: &str) -> Desk {
+        let office = settings
+            .office
+            .clone()
+            .unwrap_or_else(|| format!("{home}政府办公室"));
+        Desk {
+            settings,
+            office,
+            wake: tokio::sync::Notify::new(),
+            forum: Default::default(),
+        }
+    }
+
+    pub fn is_forum(&self) -> bool {
+        self.forum.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
@@ -54,6 +91,8 @@ pub struct App {
     pub token: Secret,
     /// Staff and admins whose command menu is set (it can only be set once they have written).
     pub menus: Mutex<HashSet<u64>>,
+    /// The service desk (转人工), when a staff group is set.
+    pub desk: Option<Arc<Desk>>,
 }
 
 impl App {

@@ -23,6 +23,56 @@ pub enum RemoveStep {
     Confirm,
 }
 
+/// What a resident does with a ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketStep {
+    /// 确认 on the confirmation card: hand it to staff.
+    Confirm,
+    /// 取消 on the confirmation card.
+    Cancel,
+    /// 结束人工对话.
+    End,
+}
+
+/// What staff do with a ticket, from its card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardAction {
+    /// 认领.
+    Claim,
+    /// 关闭 (办结).
+    Close,
+    /// 不属于本区: closed with a pointer to 12345.
+    Outside,
+    /// 屏蔽此居民 (admins only): no more tickets from them.
+    Block,
+}
+
+const TICKET_STEPS: &[(TicketStep, &str)] = &[
+    (TicketStep::Confirm, "ok"),
+    (TicketStep::Cancel, "no"),
+    (TicketStep::End, "end"),
+];
+
+const CARD_ACTIONS: &[(CardAction, &str)] = &[
+    (CardAction::Claim, "claim"),
+    (CardAction::Close, "close"),
+    (CardAction::Outside, "out"),
+    (CardAction::Block, "block"),
+];
+
+/// The word a button writes for `value` in `table`.
+fn word_of<T: PartialEq + Copy>(table: &[(T, &'static str)], value: T) -> &'static str {
+    table
+        .iter()
+        .find(|(v, _)| *v == value)
+        .map_or("", |(_, w)| w)
+}
+
+/// The value `word` stands for in `table`.
+fn value_of<T: Copy>(table: &[(T, &'static str)], word: &str) -> Option<T> {
+    table.iter().find(|(_, w)| *w == word).map(|(v, _)| *v)
+}
+
 /// Every inline button of the bot.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Callback {
@@ -46,6 +96,14 @@ pub enum Callback {
     RemoveCancel,
     /// 确认添加 (`save`) or 取消 on the preview of pending synonym groups `id`.
     Synonym { id: u64, save: bool },
+    /// 转人工 under the answer to logged question `question`.
+    Human { question: i64 },
+    /// A resident's step on ticket `id`.
+    Ticket { id: i64, step: TicketStep },
+    /// A staff action on the card of ticket `id`.
+    Card { id: i64, action: CardAction },
+    /// The resident's rating of closed ticket `id`: 1 非常不满意 … 5 非常满意.
+    Rate { id: i64, level: u8 },
     /// A button that only says something (a thank-you after a vote).
     Noop,
 }
@@ -82,6 +140,12 @@ impl fmt::Display for Callback {
             Callback::Synonym { id, save } => {
                 write!(f, "syn:{}:{id}", if *save { "ok" } else { "no" })
             }
+            Callback::Human { question } => write!(f, "hum:{question}"),
+            Callback::Ticket { id, step } => write!(f, "tk:{}:{id}", word_of(TICKET_STEPS, *step)),
+            Callback::Card { id, action } => {
+                write!(f, "tc:{}:{id}", word_of(CARD_ACTIONS, *action))
+            }
+            Callback::Rate { id, level } => write!(f, "rate:{id}:{level}"),
             Callback::Noop => f.write_str("noop"),
         }
     }
@@ -144,6 +208,19 @@ impl FromStr for Callback {
                 id,
                 save: *a == "ok",
             }),
+            ["hum", q] => number(q).map(|question| Callback::Human { question }),
+            ["tk", s, id] => value_of(TICKET_STEPS, s)
+                .zip(number(id))
+                .map(|(step, id)| Callback::Ticket { id, step }),
+            ["tc", a, id] => value_of(CARD_ACTIONS, a)
+                .zip(number(id))
+                .map(|(action, id)| Callback::Card { id, action }),
+            ["rate", id, l @ ("1" | "2" | "3" | "4" | "5")] => {
+                number(id).map(|id| Callback::Rate {
+                    id,
+                    level: l.parse().unwrap_or(3),
+                })
+            }
             ["noop"] => Some(Callback::Noop),
             _ => None,
         };
@@ -208,6 +285,12 @@ mod tests {
             }),
             Just(Callback::RemoveCancel),
             (any::<u64>(), any::<bool>()).prop_map(|(id, save)| Callback::Synonym { id, save }),
+            any::<i64>().prop_map(|question| Callback::Human { question }),
+            (any::<i64>(), prop::sample::select(TICKET_STEPS.to_vec()))
+                .prop_map(|(id, (step, _))| Callback::Ticket { id, step }),
+            (any::<i64>(), prop::sample::select(CARD_ACTIONS.to_vec()))
+                .prop_map(|(id, (action, _))| Callback::Card { id, action }),
+            (any::<i64>(), 1u8..=5).prop_map(|(id, level)| Callback::Rate { id, level }),
             Just(Callback::Noop),
         ]
     }
@@ -243,6 +326,11 @@ mod tests {
             "up:ok:1:2",
             "rm:ok:99:XYZ",
             "rm:ask:1:",
+            "rate:1:0",
+            "rate:1:6",
+            "tc:delete:1",
+            "tk:ok:01",
+            "hum:",
             &"more:1:1".repeat(20),
         ] {
             assert!(data.parse::<Callback>().is_err(), "{data:?}");

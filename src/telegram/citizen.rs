@@ -11,6 +11,7 @@ use super::answers;
 use super::commands::CitizenCommand;
 use super::commands::help_text;
 use super::reply::send_text;
+use super::tickets;
 use crate::answer::wording;
 use crate::time::{format_cst, now_unix};
 
@@ -97,9 +98,10 @@ pub async fn handle(
     let user = msg.from.as_ref().map(|u| u.id.0);
     let text = match cmd {
         CitizenCommand::Ask(q) if !q.trim().is_empty() => {
-            let reply_to = (!msg.chat.is_private()).then_some(msg.id);
+            let reply = !msg.chat.is_private();
             let asker = user.unwrap_or(chat.0 as u64);
-            return answers::answer_question(&bot, chat, reply_to, asker, &app, &q).await;
+            return answers::answer_question(&bot, chat, Some(msg.id), reply, asker, &app, &q)
+                .await;
         }
         CitizenCommand::Ask(_) => {
             "请在 /ask 后面写上问题，例如：/ask 今年全区经济增长目标是多少？".to_owned()
@@ -107,13 +109,15 @@ pub async fn handle(
         CitizenCommand::Start => start_text(&app, me.username()),
         CitizenCommand::Help => format!(
             "{}\n\n{}\n\n我读过的报告：\n{}",
-            help_text(&app.roles, user),
+            help_text(&app.roles, user, app.desk.is_some()),
             how_to_use(me.username()),
             wording::areas_text(app.kb.engine().manifest(), START_AREAS)
         ),
         CitizenCommand::Sources => sources_text(&app).await?,
         CitizenCommand::Subscribe => subscription(&app, chat, true).await?.to_owned(),
         CitizenCommand::Unsubscribe => subscription(&app, chat, false).await?.to_owned(),
+        CitizenCommand::Human => return tickets::human_command(&bot, &msg, &app).await,
+        CitizenCommand::Mytickets => return tickets::own_command(&bot, &msg, &app).await,
     };
     send_text(&bot, chat, &text).await?;
     Ok(())
@@ -124,6 +128,10 @@ pub async fn handle(
 /// private chat and nothing in a group.
 pub async fn on_message(bot: Bot, msg: Message, me: Me, app: Arc<App>) -> anyhow::Result<()> {
     let private = msg.chat.is_private();
+    // A resident talking with staff, or asking for them, is not asking the reports.
+    if private && tickets::on_private(&bot, &msg, &app).await? {
+        return Ok(());
+    }
     let Some(text) = msg.text() else {
         if private {
             send_text(
@@ -138,14 +146,18 @@ pub async fn on_message(bot: Bot, msg: Message, me: Me, app: Arc<App>) -> anyhow
     if text.starts_with('/') {
         if private {
             let user = msg.from.as_ref().map(|u| u.id.0);
-            let reply = format!("没有这个命令。\n\n{}", help_text(&app.roles, user));
+            let reply = format!(
+                "没有这个命令。\n\n{}",
+                help_text(&app.roles, user, app.desk.is_some())
+            );
             send_text(&bot, msg.chat.id, &reply).await?;
         }
         return Ok(());
     }
     let asker = msg.from.as_ref().map_or(msg.chat.id.0 as u64, |u| u.id.0);
     if private {
-        return answers::answer_question(&bot, msg.chat.id, None, asker, &app, text).await;
+        return answers::answer_question(&bot, msg.chat.id, Some(msg.id), false, asker, &app, text)
+            .await;
     }
     // In groups: only a mention of the bot or a reply to one of its messages is a question,
     // and the answer replies to it.
@@ -156,8 +168,16 @@ pub async fn on_message(bot: Bot, msg: Message, me: Me, app: Arc<App>) -> anyhow
     let question = without_mention(text, me.username());
     if question.is_some() || replied_to_bot {
         let question = question.unwrap_or_else(|| text.to_owned());
-        return answers::answer_question(&bot, msg.chat.id, Some(msg.id), asker, &app, &question)
-            .await;
+        return answers::answer_question(
+            &bot,
+            msg.chat.id,
+            Some(msg.id),
+            true,
+            asker,
+            &app,
+            &question,
+        )
+        .await;
     }
     Ok(())
 }

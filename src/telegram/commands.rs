@@ -29,6 +29,21 @@ pub enum CitizenCommand {
     Subscribe,
     /// 取消订阅公告
     Unsubscribe,
+    /// 转人工：把问题转给工作人员
+    Human,
+    /// 我的留言：查看留言和办理进度
+    Mytickets,
+}
+
+/// Citizens' commands that exist only with a staff group (转人工).
+const DESK_COMMANDS: &[&str] = &["/human", "/mytickets"];
+
+/// The citizens' commands, without the desk's when there is no staff group.
+fn citizen_commands(desk: bool) -> Vec<BotCommand> {
+    CitizenCommand::bot_commands()
+        .into_iter()
+        .filter(|c| desk || !DESK_COMMANDS.contains(&c.command.as_str()))
+        .collect()
 }
 
 /// 工作人员命令：
@@ -55,9 +70,14 @@ pub enum AdminCommand {
     Synonym(String),
 }
 
-/// The commands `user` may use, with their descriptions.
-pub fn help_text(roles: &Roles, user: Option<u64>) -> String {
-    let mut text = CitizenCommand::descriptions().to_string();
+/// The commands `user` may use, with their descriptions (the desk's only with a staff group).
+pub fn help_text(roles: &Roles, user: Option<u64>, desk: bool) -> String {
+    let mut text: String = CitizenCommand::descriptions()
+        .to_string()
+        .lines()
+        .filter(|l| desk || !DESK_COMMANDS.iter().any(|c| l.starts_with(c)))
+        .collect::<Vec<_>>()
+        .join("\n");
     if user.is_some_and(|u| roles.is_staff(u)) {
         text.push_str(&format!("\n\n{}", StaffCommand::descriptions()));
     }
@@ -81,9 +101,8 @@ fn menu(commands: Vec<BotCommand>) -> Vec<BotCommand> {
 }
 
 /// The citizens' menu, for everyone.
-pub async fn set_default_menu(bot: &Bot) -> Result<(), RequestError> {
-    bot.set_my_commands(menu(CitizenCommand::bot_commands()))
-        .await?;
+pub async fn set_default_menu(bot: &Bot, desk: bool) -> Result<(), RequestError> {
+    bot.set_my_commands(menu(citizen_commands(desk))).await?;
     Ok(())
 }
 
@@ -105,7 +124,7 @@ pub fn menu_on_first_write(bot: &Bot, app: &Arc<App>, update: &Update) {
             return;
         }
     }
-    let mut cmds = CitizenCommand::bot_commands();
+    let mut cmds = citizen_commands(app.desk.is_some());
     cmds.extend(StaffCommand::bot_commands());
     if app.roles.is_admin(user) {
         cmds.extend(AdminCommand::bot_commands());
@@ -148,12 +167,18 @@ mod tests {
     #[test]
     fn menus_are_per_role_and_named_as_telegram_takes_them() {
         let roles = Roles::new(&[1], &[2]);
-        let help = help_text(&roles, Some(1));
+        let help = help_text(&roles, Some(1), false);
         assert!(
-            help.contains("/announce") && help.contains("/reload"),
+            help.contains("/announce") && help.contains("/reload") && !help.contains("/human"),
             "{help}"
         );
-        assert!(!help_text(&roles, Some(3)).contains("/reload"));
+        assert!(!help_text(&roles, Some(3), true).contains("/reload"));
+        assert!(help_text(&roles, Some(3), true).contains("/human"));
+        let without: Vec<String> = citizen_commands(false)
+            .into_iter()
+            .map(|c| c.command)
+            .collect();
+        assert!(!without.iter().any(|c| c.contains("human")), "{without:?}");
         let names: Vec<String> = menu(AdminCommand::bot_commands())
             .into_iter()
             .map(|c| c.command)

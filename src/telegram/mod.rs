@@ -20,6 +20,7 @@ mod callback;
 mod changes;
 mod citizen;
 mod commands;
+mod desk;
 mod documents;
 mod flood;
 mod guard;
@@ -33,6 +34,7 @@ mod reply;
 mod signals;
 mod staff;
 mod synonyms;
+mod tickets;
 mod webhook;
 
 use std::sync::Arc;
@@ -43,7 +45,9 @@ use teloxide::prelude::*;
 use tokio::sync::mpsc;
 
 pub use app::App;
-pub use callback::{Callback, MAX_CALLBACK_BYTES, Pressed, RemoveStep, UnknownButton};
+pub use callback::{
+    Callback, CardAction, MAX_CALLBACK_BYTES, Pressed, RemoveStep, TicketStep, UnknownButton,
+};
 pub use commands::{AdminCommand, CitizenCommand, StaffCommand};
 
 use crate::broadcast::{Pace, Worker};
@@ -69,6 +73,8 @@ fn make_bot(s: &BotSettings) -> anyhow::Result<Bot> {
 pub async fn run(settings: Settings, bot_settings: BotSettings) -> anyhow::Result<()> {
     let token = bot_settings.token.clone();
     let kb = open_knowledge(&settings).await?;
+    // Who answers handed-over questions, unless set: the home area's government office.
+    let home = kb.engine().manifest().scope.home.first().cloned();
     let bot = make_bot(&bot_settings)?;
     // A client of its own for announcements: its 429s and queue never touch the replies.
     let broadcast_bot = make_bot(&bot_settings)?;
@@ -83,6 +89,10 @@ pub async fn run(settings: Settings, bot_settings: BotSettings) -> anyhow::Resul
         synonyms: pending::Pending::new(8),
         token: token.clone(),
         menus: Default::default(),
+        desk: bot_settings
+            .tickets
+            .clone()
+            .map(|t| Arc::new(app::Desk::new(t, home.as_deref().unwrap_or("本区")))),
     });
     let _health = match bot_settings.metrics_addr {
         Some(addr) => Some(
@@ -100,7 +110,11 @@ pub async fn run(settings: Settings, bot_settings: BotSettings) -> anyhow::Resul
     };
     let heartbeat = listen::heartbeat(bot.clone(), store.clone(), token.clone());
     let worker_task = start_broadcast(&bot_settings, broadcast_bot, rx, &app);
-    if let Err(e) = commands::set_default_menu(&bot).await {
+    let desk_task = app
+        .desk
+        .clone()
+        .map(|d| tokio::spawn(desk::run(bot.clone(), app.clone(), d)));
+    if let Err(e) = commands::set_default_menu(&bot, app.desk.is_some()).await {
         log::warn!("cannot set the command menu: {e}");
     }
     let (intake, sweeper) = start_intake(&bot, me, &app, bot_settings.max_backlog).await;
@@ -117,6 +131,9 @@ pub async fn run(settings: Settings, bot_settings: BotSettings) -> anyhow::Resul
     // Every delivery is committed as it completes; stopping the worker leaves the rest pending
     // for the next start.
     worker_task.abort();
+    if let Some(t) = desk_task {
+        t.abort();
+    }
     heartbeat.abort();
     if let Err(e) = store
         .with(|s| crate::health::record_stopped(s, crate::time::now_unix()))
@@ -231,7 +248,18 @@ pub(crate) fn handler() -> UpdateHandler<anyhow::Error> {
     let citizen = dptree::entry()
         .filter_command::<CitizenCommand>()
         .endpoint(citizen::handle);
+    // In the staff group, what is not a command belongs to the desk.
+    let staff_group = dptree::filter(|msg: Message, app: Arc<App>| {
+        let command = msg.text().is_some_and(|t| t.starts_with('/'));
+        !command
+            && app
+                .desk
+                .as_ref()
+                .is_some_and(|d| d.settings.staff_chat == msg.chat.id.0)
+    })
+    .endpoint(tickets::on_staff_group);
     let messages = Update::filter_message()
+        .branch(staff_group)
         .branch(Message::filter_document().endpoint(documents::on_document))
         .branch(admin)
         .branch(staff)
@@ -265,6 +293,18 @@ async fn on_callback(bot: Bot, q: CallbackQuery, app: Arc<App>) -> anyhow::Resul
         }
         Ok(Callback::Synonym { id, save }) => {
             synonyms::button(bot.clone(), q.clone(), app.clone(), id, save).await
+        }
+        Ok(Callback::Human { question }) => {
+            tickets::human_button(bot.clone(), q.clone(), app.clone(), question).await
+        }
+        Ok(Callback::Ticket { id, step }) => {
+            tickets::ticket_button(bot.clone(), q.clone(), app.clone(), id, step).await
+        }
+        Ok(Callback::Card { id, action }) => {
+            tickets::card_button(q.clone(), app.clone(), id, action).await
+        }
+        Ok(Callback::Rate { id, level }) => {
+            tickets::rate_button(bot.clone(), q.clone(), app.clone(), id, level).await
         }
         Ok(Callback::Noop) => Ok(Pressed::toast("")),
     };

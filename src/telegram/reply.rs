@@ -11,7 +11,7 @@ use teloxide::RequestError;
 use teloxide::payloads::SendMessageSetters;
 use teloxide::prelude::*;
 use teloxide::types::{
-    InlineKeyboardMarkup, LinkPreviewOptions, MessageId, ParseMode, ReplyParameters,
+    InlineKeyboardMarkup, LinkPreviewOptions, MessageId, ParseMode, ReplyParameters, ThreadId,
 };
 
 use super::html;
@@ -43,6 +43,7 @@ pub struct Outgoing {
     html: String,
     keyboard: Option<InlineKeyboardMarkup>,
     reply_to: Option<MessageId>,
+    thread: Option<ThreadId>,
 }
 
 impl Outgoing {
@@ -64,6 +65,12 @@ impl Outgoing {
         self
     }
 
+    /// Sent into forum topic `thread` (None: the chat's general thread).
+    pub fn thread(mut self, thread: Option<ThreadId>) -> Outgoing {
+        self.thread = thread;
+        self
+    }
+
     /// Sent as a reply to `message` (still sent if that message is gone).
     pub fn reply_to(mut self, message: Option<MessageId>) -> Outgoing {
         self.reply_to = message;
@@ -81,12 +88,56 @@ pub async fn send(bot: &Bot, chat: ChatId, reply: Outgoing) -> Result<Message, R
     for (i, part) in parts.into_iter().enumerate() {
         let keyboard = reply.keyboard.clone().filter(|_| i == last);
         let reply_to = reply.reply_to.filter(|_| i == 0);
-        sent = Some(send_part(bot, chat, part, keyboard, reply_to).await?);
+        sent = Some(send_part(bot, chat, part, keyboard, reply_to, reply.thread).await?);
     }
     match sent {
         Some(m) => Ok(m),
-        None => send_part(bot, chat, "…".to_owned(), reply.keyboard, reply.reply_to).await,
+        None => {
+            let (k, r) = (reply.keyboard, reply.reply_to);
+            send_part(bot, chat, "…".to_owned(), k, r, reply.thread).await
+        }
     }
+}
+
+/// Sends one message of Telegram HTML once, as [`send`] lays it out, without waiting out a
+/// 429 (for the desk worker, which schedules the retry itself and must not hold up others).
+pub async fn send_once(bot: &Bot, chat: ChatId, reply: Outgoing) -> Result<Message, RequestError> {
+    let mut parts = html::split_html(&reply.html, html::TELEGRAM_MAX_CHARS).into_iter();
+    let first = parts.next().unwrap_or_else(|| "…".to_owned());
+    let rest: Vec<String> = parts.collect();
+    let one = rest.is_empty();
+    let keyboard = reply.keyboard.clone().filter(|_| one);
+    let mut last = request(bot, chat, first, keyboard, reply.reply_to, reply.thread).await?;
+    let n = rest.len();
+    for (i, part) in rest.into_iter().enumerate() {
+        let keyboard = reply.keyboard.clone().filter(|_| i + 1 == n);
+        last = request(bot, chat, part, keyboard, None, reply.thread).await?;
+    }
+    Ok(last)
+}
+
+fn request(
+    bot: &Bot,
+    chat: ChatId,
+    html: String,
+    keyboard: Option<InlineKeyboardMarkup>,
+    reply_to: Option<MessageId>,
+    thread: Option<ThreadId>,
+) -> teloxide::requests::JsonRequest<teloxide::payloads::SendMessage> {
+    let mut request = bot
+        .send_message(chat, html)
+        .parse_mode(ParseMode::Html)
+        .link_preview_options(no_preview());
+    if let Some(k) = keyboard {
+        request = request.reply_markup(k);
+    }
+    if let Some(id) = reply_to {
+        request = request.reply_parameters(ReplyParameters::new(id).allow_sending_without_reply());
+    }
+    if let Some(t) = thread {
+        request = request.message_thread_id(t);
+    }
+    request
 }
 
 async fn send_part(
@@ -95,20 +146,11 @@ async fn send_part(
     html: String,
     keyboard: Option<InlineKeyboardMarkup>,
     reply_to: Option<MessageId>,
+    thread: Option<ThreadId>,
 ) -> Result<Message, RequestError> {
     let mut attempt = 0;
     loop {
-        let mut request = bot
-            .send_message(chat, html.clone())
-            .parse_mode(ParseMode::Html)
-            .link_preview_options(no_preview());
-        if let Some(k) = &keyboard {
-            request = request.reply_markup(k.clone());
-        }
-        if let Some(id) = reply_to {
-            request =
-                request.reply_parameters(ReplyParameters::new(id).allow_sending_without_reply());
-        }
+        let request = request(bot, chat, html.clone(), keyboard.clone(), reply_to, thread);
         match request.await {
             Err(RequestError::RetryAfter(wait))
                 if attempt < RETRIES && wait.duration() <= MAX_RETRY_WAIT =>

@@ -19,6 +19,7 @@ mod intake;
 mod operations;
 mod snapshots;
 mod structure;
+mod tickets;
 mod tidy;
 
 use std::path::{Path, PathBuf};
