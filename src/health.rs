@@ -19,20 +19,28 @@ use crate::store::{Store, StoreError};
 struct Shared {
     metrics: Arc<Metrics>,
     store: Arc<Store>,
+    /// Seconds after which an unanswered ticket is overdue; None without a staff group.
+    overdue_after: Option<i64>,
 }
 
-/// Binds `addr` (failing at once if it cannot) and serves until the task is dropped.
+/// Binds `addr` (failing at once if it cannot) and serves until the task is dropped; with
+/// `overdue_after` (a staff group is set) the tickets' figures too.
 pub async fn serve(
     addr: SocketAddr,
     metrics: Arc<Metrics>,
     store: Arc<Store>,
+    overdue_after: Option<i64>,
 ) -> std::io::Result<tokio::task::JoinHandle<()>> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     log::info!("health and metrics on http://{}", listener.local_addr()?);
     let app = Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(render))
-        .with_state(Shared { metrics, store });
+        .with_state(Shared {
+            metrics,
+            store,
+            overdue_after,
+        });
     Ok(tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             log::error!("health server stopped: {e}");
@@ -152,10 +160,14 @@ async fn render(State(s): State<Shared>) -> impl IntoResponse {
         .with(|st| Ok((st.subscriber_count()?, st.delivery_totals()?)))
         .await;
     let (subscribers, deliveries) = counts.unwrap_or_default();
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        s.metrics.render(subscribers, deliveries),
-    )
+    let mut text = s.metrics.render(subscribers, deliveries);
+    if let Some(after) = s.overdue_after {
+        let before = crate::time::now_unix() - after;
+        if let Ok(t) = s.store.with(move |st| st.ticket_stats(before)).await {
+            text.push_str(&crate::metrics::render_tickets(&t));
+        }
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }
 
 #[cfg(test)]

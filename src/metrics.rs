@@ -81,7 +81,8 @@ impl Metrics {
         .fetch_add(1, Ordering::Relaxed);
     }
 
-    /// The Prometheus text exposition of every metric.
+    /// The Prometheus text exposition of every metric (the tickets' apart:
+    /// [`render_tickets`]).
     pub fn render(&self, subscribers: u64, deliveries: Tally) -> String {
         let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
         let mut out = String::new();
@@ -183,6 +184,43 @@ fn family(out: &mut String, name: &str, help: &str, kind: &str, samples: &[(Stri
             let _ = writeln!(out, "{name}{{{labels}}} {value}");
         }
     }
+}
+
+/// The tickets' figures (转人工) in the Prometheus text exposition.
+pub fn render_tickets(t: &crate::store::TicketStats) -> String {
+    let mut out = String::new();
+    let one = |v: u64| vec![(String::new(), v as f64)];
+    family(
+        &mut out,
+        "lianghui_tickets_open",
+        "Tickets not closed.",
+        "gauge",
+        &one(t.open),
+    );
+    family(
+        &mut out,
+        "lianghui_tickets_overdue",
+        "Open tickets without a first answer past the reply window.",
+        "gauge",
+        &one(t.overdue),
+    );
+    family(
+        &mut out,
+        "lianghui_tickets_closed",
+        "Tickets closed.",
+        "gauge",
+        &one(t.closed),
+    );
+    if let Some(secs) = t.median_first_response {
+        family(
+            &mut out,
+            "lianghui_ticket_first_response_median_seconds",
+            "Median time from a ticket's confirmation to its first staff answer.",
+            "gauge",
+            &[(String::new(), secs as f64)],
+        );
+    }
+    out
 }
 
 #[cfg(test)]

@@ -328,6 +328,31 @@ impl KnowledgeBase {
         self.apply(change)
     }
 
+    /// Adds an approved FAQ to the FAQ file ([`knowledge::FAQ_FILE`], made on the first) and
+    /// reloads; on failure the file is put back exactly as it was.
+    pub fn add_faq(&self, faq: &knowledge::Faq) -> Result<Reload, ChangeError> {
+        let _one_at_a_time = self.changes.lock().unwrap_or_else(|e| e.into_inner());
+        let text = knowledge::faq_file_with(&self.knowledge_dir, faq)?;
+        let change =
+            knowledge::save_file(&self.knowledge_dir, knowledge::FAQ_FILE, text.as_bytes())?;
+        self.apply(change)
+    }
+
+    /// The approved FAQs (the passages of the FAQ file), each with how many logged questions
+    /// it answered first; empty when there is no FAQ file.
+    pub fn faq_hits(&self) -> Result<Vec<(String, u64)>, LoadError> {
+        let path = self.knowledge_dir.join(knowledge::FAQ_FILE);
+        let Ok(bytes) = std::fs::read(&path) else {
+            return Ok(Vec::new());
+        };
+        let doc =
+            knowledge::read_document(&path, &bytes).map_err(|e| LoadError::BadFiles(vec![e]))?;
+        let passages = index::passages::from_document(&doc);
+        let ids: Vec<String> = passages.iter().map(|p| p.id.clone()).collect();
+        let hits = self.store.first_answers(&ids)?;
+        Ok(passages.into_iter().map(|p| p.text).zip(hits).collect())
+    }
+
     /// Removes a report file and reloads; on failure the file is put back.
     pub fn remove_document(&self, file: &str) -> Result<Reload, ChangeError> {
         let _one_at_a_time = self.changes.lock().unwrap_or_else(|e| e.into_inner());

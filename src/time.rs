@@ -50,6 +50,12 @@ pub fn date_cst(secs: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
+/// "2026年12月1日", the date in China Standard Time as people write it.
+pub fn date_cn(secs: i64) -> String {
+    let (year, month, day, _) = civil(secs);
+    format!("{year}年{month}月{day}日")
+}
+
 /// The weekday (0 Monday … 6 Sunday) and the minute of the day of Unix seconds, in China
 /// Standard Time.
 pub fn weekday_minute_cst(secs: i64) -> (u32, u32) {
@@ -67,6 +73,7 @@ mod tests {
     fn weekdays_and_minutes_are_beijings() {
         // 2026-12-01 was a Tuesday; 01:30 UTC is 09:30 there.
         assert_eq!(weekday_minute_cst(1_796_088_600), (1, 570));
+        assert_eq!(date_cn(1_796_088_600), "2026年12月1日");
         // 2026-12-05 20:00 UTC is Sunday 04:00 in Beijing.
         assert_eq!(weekday_minute_cst(1_796_500_800), (6, 240));
     }

@@ -192,6 +192,19 @@ pub fn lead(answer: &Answer) -> String {
     if answer.items.first().is_none_or(|i| i.rank != 1) {
         return String::new();
     }
+    // The bot's own documents are no report: a staff answer or an announcement says so.
+    if let Some(first) = answer.items.first()
+        && let Some(own) = own_document(&first.passage, &answer.scope)
+    {
+        let direct = answer.tier() == Match::Direct;
+        return match (own, direct) {
+            (Own::StaffAnswer, true) => "工作人员答复过这个问题：",
+            (Own::StaffAnswer, false) => "工作人员答复过相近的问题，可能有帮助：",
+            (Own::Announcement, true) => "通知公告里是这样说的：",
+            (Own::Announcement, false) => "通知公告里有相关的内容：",
+        }
+        .to_owned();
+    }
     if answer.tier() == Match::Direct {
         return DIRECT_LEAD.to_owned();
     }
@@ -251,6 +264,29 @@ pub fn lead(answer: &Answer) -> String {
         ),
         (None, None) => CLOSEST_LEAD.to_owned(),
     }
+}
+
+/// A document the bot made itself, not a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Own {
+    /// The staff's answers (常见问题).
+    StaffAnswer,
+    Announcement,
+}
+
+/// Which of the bot's own documents `p` is from, when it is from one.
+fn own_document(p: &Passage, scope: &Scope) -> Option<Own> {
+    let generated = scope
+        .documents
+        .iter()
+        .any(|d| d.id == p.doc_id && d.generated);
+    generated.then(|| {
+        if p.title == crate::knowledge::FAQ_TITLE {
+            Own::StaffAnswer
+        } else {
+            Own::Announcement
+        }
+    })
 }
 
 /// The section of `passage` (innermost first) that names one of the years the reports speak

@@ -345,6 +345,14 @@ pub fn route(
     route
         .reasons
         .retain(|r| !matches!(r, Reason::Wider { area, .. } if named.contains(&area.as_str())));
+    // The bot's own documents (announcements, staff answers) speak for the home area.
+    let home_asked = scope
+        .area
+        .first()
+        .is_some_and(|h| docs.iter().any(|d| d.is(h)));
+    if home_asked {
+        docs.extend(scope.documents.iter().filter(|d| d.generated));
+    }
     route.documents = docs.iter().map(|d| d.id.clone()).collect();
     if places.is_empty() {
         // Only when some report is another area's: otherwise the preference changes nothing.

@@ -10,6 +10,7 @@
 //! ([`announcements`]). This module does not normalise, split or index text.
 
 mod announcements;
+mod faq;
 mod folder;
 pub mod format;
 mod read;
@@ -26,6 +27,7 @@ use sha2::{Digest, Sha256};
 
 pub use crate::places::Level;
 pub use announcements::{ANNOUNCEMENTS_ID, ANNOUNCEMENTS_TITLE, announcements_document};
+pub use faq::{FAQ_FILE, FAQ_KIND, FAQ_TITLE, Faq, faq_file_with, with_faq};
 pub use folder::{
     FileChange, MAX_NAME_BYTES, NameError, clean_leftovers, remove_file, save_file, seed,
     upload_name, writable,
@@ -166,6 +168,10 @@ pub struct Meta {
     /// Who gave the report ("省长 王凯").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speaker: Option<String>,
+    /// What the document is when it is not a report: `faq` for the staff's answers (see
+    /// [`faq`]), which is generated and never counts toward what the reports speak for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
 }
 
 /// One paragraph of a report, verbatim, with the headings above it.

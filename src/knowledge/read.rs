@@ -72,7 +72,10 @@ pub fn read_document(path: &Path, bytes: &[u8]) -> Result<Document, SourceError>
     }
     check_text(path, &doc)?;
     check_shape(path, &doc.paragraphs)?;
-    fill_scope(&mut doc);
+    doc.generated = doc.meta.kind.as_deref() == Some(super::FAQ_KIND);
+    if !doc.generated {
+        fill_scope(&mut doc);
+    }
     Ok(doc)
 }
 

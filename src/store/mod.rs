@@ -72,12 +72,14 @@ macro_rules! text_status {
 
 // The tables of one family each, after the macro they use.
 mod announcements;
+mod faqs;
 mod inbox;
 mod questions;
 mod subscribers;
 mod tickets;
 
 pub use announcements::{Announcement, AnnouncementStatus, Delivery, Tally};
+pub use faqs::{FaqDraft, FaqState};
 pub use inbox::{InboxState, Received};
 pub use questions::Stats;
 pub use tickets::{
@@ -198,6 +200,21 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE ticket_blocks (resident TEXT PRIMARY KEY, blocked_at INTEGER NOT NULL);
     ALTER TABLE questions ADD COLUMN message_id INTEGER;
     CREATE INDEX questions_asker ON questions(asker, id);",
+    // FAQ drafts made from answered tickets (see `faqs.rs`).
+    "CREATE TABLE faqs (
+        id INTEGER PRIMARY KEY,
+        ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+        question TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        removed TEXT NOT NULL,
+        state TEXT NOT NULL,
+        staff_chat INTEGER,
+        staff_msg INTEGER,
+        created_at INTEGER NOT NULL,
+        decided_at INTEGER
+    );
+    CREATE INDEX faqs_message ON faqs(staff_chat, staff_msg);
+    CREATE INDEX answers_passage ON answers(passage_id, rank);",
 ];
 
 /// Why the database cannot be opened, when the reason is the folder's permissions.

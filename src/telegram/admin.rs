@@ -62,7 +62,7 @@ async fn stats_text(app: &App) -> anyhow::Result<String> {
         .await??
         .map_or_else(|| "启动以来未重新加载".to_owned(), format_cst);
     let m = app.kb.engine().manifest().clone();
-    Ok(format!(
+    let mut text = format!(
         "订阅者：{}\n近24小时提问：{}\n近7天提问：{}，未能回答 {:.0}%\n知识库：{} 份报告、{} 段\n最近重新加载：{}",
         s.subscribers,
         s.questions_24h,
@@ -71,7 +71,26 @@ async fn stats_text(app: &App) -> anyhow::Result<String> {
         m.documents.len(),
         m.passages,
         last
-    ))
+    );
+    if let Some(desk) = &app.desk {
+        let before = now_unix() - desk.overdue_after();
+        let t = app.kb.store().with(move |s| s.ticket_stats(before)).await?;
+        let median = t.median_first_response.map_or_else(
+            || "暂无".to_owned(),
+            |secs| {
+                if secs < 3600 {
+                    format!("{} 分钟", (secs + 59) / 60)
+                } else {
+                    format!("{:.1} 小时", secs as f64 / 3600.0)
+                }
+            },
+        );
+        text.push_str(&format!(
+            "\n人工留言：未办结 {}，超过 {} 天未答复 {}，已办结 {}；首次答复用时中位数 {}",
+            t.open, desk.settings.reply_days, t.overdue, t.closed, median
+        ));
+    }
+    Ok(text)
 }
 
 async fn gaps_text(app: &App) -> anyhow::Result<String> {
@@ -98,10 +117,32 @@ async fn gaps_text(app: &App) -> anyhow::Result<String> {
             ))
         })
         .await?;
-    Ok(format!(
+    let mut text = format!(
         "{}\n\n{}\n\n{}\n\n可以用 /synonym 把市民的说法和报告里的说法连起来。",
         list("近30天最常见的没有找到答案的问题", none),
         list("近30天最常见的只找到相关内容的问题", related),
         list("近30天最常被点 👎 的问题", disliked)
-    ))
+    );
+    let kb = app.kb.clone();
+    let faqs = tokio::task::spawn_blocking(move || kb.faq_hits()).await??;
+    if !faqs.is_empty() {
+        let short = |t: &str| crate::text::shorten(t, 40).into_owned();
+        let (hit, never): (Vec<_>, Vec<_>) = faqs.into_iter().partition(|(_, n)| *n > 0);
+        let mut hit: Vec<(String, u64)> = hit.into_iter().map(|(t, n)| (short(&t), n)).collect();
+        hit.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+        let never: Vec<String> = never
+            .iter()
+            .map(|(t, _)| format!("· {}", short(t)))
+            .collect();
+        text.push_str(&format!(
+            "\n\n{}\n\n从未作为第一条答案的常见问题：{}",
+            list("常见问题作为第一条答案的次数", hit),
+            if never.is_empty() {
+                "无".to_owned()
+            } else {
+                format!("\n{}", never.join("\n"))
+            }
+        ));
+    }
+    Ok(text)
 }

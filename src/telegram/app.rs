@@ -69,6 +69,12 @@ impl Desk {
         }
     }
 
+    /// Seconds after which an unanswered ticket is overdue: the reply window, counted in
+    /// calendar days.
+    pub fn overdue_after(&self) -> i64 {
+        i64::from(self.settings.reply_days) * 86_400
+    }
+
     pub fn is_forum(&self) -> bool {
         self.forum.load(std::sync::atomic::Ordering::Relaxed)
     }

@@ -45,6 +45,8 @@ pub enum CardAction {
     Outside,
     /// 屏蔽此居民 (admins only): no more tickets from them.
     Block,
+    /// 转为FAQ: a draft of a common question from the ticket and its answer.
+    Faq,
 }
 
 const TICKET_STEPS: &[(TicketStep, &str)] = &[
@@ -58,6 +60,7 @@ const CARD_ACTIONS: &[(CardAction, &str)] = &[
     (CardAction::Close, "close"),
     (CardAction::Outside, "out"),
     (CardAction::Block, "block"),
+    (CardAction::Faq, "faq"),
 ];
 
 /// The word a button writes for `value` in `table`.
@@ -102,6 +105,8 @@ pub enum Callback {
     Ticket { id: i64, step: TicketStep },
     /// A staff action on the card of ticket `id`.
     Card { id: i64, action: CardAction },
+    /// 批准 (`approve`, admins) or 放弃 on FAQ draft `id`.
+    FaqDraft { id: i64, approve: bool },
     /// The resident's rating of closed ticket `id`: 1 非常不满意 … 5 非常满意.
     Rate { id: i64, level: u8 },
     /// A button that only says something (a thank-you after a vote).
@@ -146,6 +151,9 @@ impl fmt::Display for Callback {
                 write!(f, "tc:{}:{id}", word_of(CARD_ACTIONS, *action))
             }
             Callback::Rate { id, level } => write!(f, "rate:{id}:{level}"),
+            Callback::FaqDraft { id, approve } => {
+                write!(f, "faq:{}:{id}", if *approve { "ok" } else { "no" })
+            }
             Callback::Noop => f.write_str("noop"),
         }
     }
@@ -221,6 +229,10 @@ impl FromStr for Callback {
                     level: l.parse().unwrap_or(3),
                 })
             }
+            ["faq", a @ ("ok" | "no"), id] => number(id).map(|id| Callback::FaqDraft {
+                id,
+                approve: *a == "ok",
+            }),
             ["noop"] => Some(Callback::Noop),
             _ => None,
         };
@@ -291,6 +303,8 @@ mod tests {
             (any::<i64>(), prop::sample::select(CARD_ACTIONS.to_vec()))
                 .prop_map(|(id, (action, _))| Callback::Card { id, action }),
             (any::<i64>(), 1u8..=5).prop_map(|(id, level)| Callback::Rate { id, level }),
+            (any::<i64>(), any::<bool>())
+                .prop_map(|(id, approve)| Callback::FaqDraft { id, approve }),
             Just(Callback::Noop),
         ]
     }

@@ -22,6 +22,7 @@ mod citizen;
 mod commands;
 mod desk;
 mod documents;
+mod faqs;
 mod flood;
 mod guard;
 pub mod html;
@@ -96,9 +97,14 @@ pub async fn run(settings: Settings, bot_settings: BotSettings) -> anyhow::Resul
     });
     let _health = match bot_settings.metrics_addr {
         Some(addr) => Some(
-            crate::health::serve(addr, app.metrics.clone(), app.kb.store().clone())
-                .await
-                .with_context(|| format!("cannot serve health and metrics on {addr}"))?,
+            crate::health::serve(
+                addr,
+                app.metrics.clone(),
+                app.kb.store().clone(),
+                app.desk.as_ref().map(|d| d.overdue_after()),
+            )
+            .await
+            .with_context(|| format!("cannot serve health and metrics on {addr}"))?,
         ),
         None => None,
     };
@@ -301,10 +307,13 @@ async fn on_callback(bot: Bot, q: CallbackQuery, app: Arc<App>) -> anyhow::Resul
             tickets::ticket_button(bot.clone(), q.clone(), app.clone(), id, step).await
         }
         Ok(Callback::Card { id, action }) => {
-            tickets::card_button(q.clone(), app.clone(), id, action).await
+            tickets::card_button(bot.clone(), q.clone(), app.clone(), id, action).await
         }
         Ok(Callback::Rate { id, level }) => {
             tickets::rate_button(bot.clone(), q.clone(), app.clone(), id, level).await
+        }
+        Ok(Callback::FaqDraft { id, approve }) => {
+            faqs::button(bot.clone(), q.clone(), app.clone(), id, approve).await
         }
         Ok(Callback::Noop) => Ok(Pressed::toast("")),
     };

@@ -77,7 +77,8 @@ pub fn card_html(t: &Ticket, state: TicketState, who: Option<&str>) -> String {
     )
 }
 
-/// The card's buttons in `state`: 认领 while new, 关闭 and 不属于本区 while open, 屏蔽 always.
+/// The card's buttons in `state`: 认领 while new, 关闭 and 不属于本区 while open, 转为FAQ once
+/// answered, 屏蔽 always.
 pub fn card_keyboard(id: i64, state: TicketState) -> InlineKeyboardMarkup {
     let b = |label: &str, action| {
         InlineKeyboardButton::callback(label, Callback::Card { id, action }.to_string())
@@ -90,7 +91,12 @@ pub fn card_keyboard(id: i64, state: TicketState) -> InlineKeyboardMarkup {
         row.push(b("关闭", CardAction::Close));
         row.push(b("不属于本区", CardAction::Outside));
     }
-    InlineKeyboardMarkup::new([row, vec![b("屏蔽此居民", CardAction::Block)]])
+    let mut last = Vec::new();
+    if matches!(state, TicketState::Answered | TicketState::Closed) {
+        last.push(b("转为FAQ", CardAction::Faq));
+    }
+    last.push(b("屏蔽此居民", CardAction::Block));
+    InlineKeyboardMarkup::new([row, last])
 }
 
 /// The rating buttons under a close notice.
@@ -475,6 +481,28 @@ fn answer_html(desk: &Desk, text: &str) -> String {
     )
 }
 
+/// A staff reply to an FAQ draft edits the draft; whether `replied` was one.
+async fn edited_faq(bot: &Bot, msg: &Message, app: &App, replied: i64) -> anyhow::Result<bool> {
+    let chat = msg.chat.id;
+    let staff = msg
+        .from
+        .as_ref()
+        .is_some_and(|u| app.roles.is_staff(u.id.0));
+    if !staff {
+        return Ok(false);
+    }
+    let draft = app
+        .kb
+        .store()
+        .with(move |s| s.faq_of_message(chat.0, replied))
+        .await?;
+    let Some(d) = draft else {
+        return Ok(false);
+    };
+    super::faqs::on_reply(bot, msg, app, d, MessageId(replied as i32)).await?;
+    Ok(true)
+}
+
 /// A message in the staff group: a staff member's answer to a ticket (its topic, or a reply
 /// to one of its messages), or an internal `#备注`. Anyone else's is not passed on.
 pub async fn on_staff_group(bot: Bot, msg: Message, app: Arc<App>) -> anyhow::Result<()> {
@@ -487,6 +515,11 @@ pub async fn on_staff_group(bot: Bot, msg: Message, app: Arc<App>) -> anyhow::Re
         .map(|t| t.0.0 as i64)
         .filter(|_| desk.is_forum());
     let replied = msg.reply_to_message().map(|r| r.id.0 as i64);
+    if let Some(r) = replied
+        && edited_faq(&bot, &msg, &app, r).await?
+    {
+        return Ok(());
+    }
     let found = app
         .kb
         .store()
@@ -694,6 +727,7 @@ async fn edit(
 
 /// A staff action on a card: only staff, only in the staff group; 屏蔽 only admins.
 pub async fn card_button(
+    bot: Bot,
     q: CallbackQuery,
     app: Arc<App>,
     id: i64,
@@ -739,6 +773,7 @@ pub async fn card_button(
                 format!("工单 #{id} 已{}。", state_word(t.state))
             }
         }
+        CardAction::Faq => return super::faqs::draft_from_ticket(bot, app.clone(), desk, t).await,
         CardAction::Block => {
             if !app.roles.is_admin(user) {
                 return Ok(Pressed::toast("只有管理员可以屏蔽居民。"));

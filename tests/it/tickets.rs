@@ -15,6 +15,18 @@ const GROUP: i64 = -4_001;
 /// A member of the staff group who is not staff.
 const MEMBER: i64 = 555;
 
+/// The data of the button labelled `label` under a message of `chat` as it is now (edits
+/// included), the latest first.
+fn current_button(api: &FakeApi, chat: i64, label: &str) -> Option<String> {
+    api.messages(chat).iter().rev().find_map(|m| {
+        let rows = m["reply_markup"]["inline_keyboard"].as_array()?;
+        rows.iter()
+            .flat_map(|r| r.as_array().into_iter().flatten())
+            .find(|b| b["text"] == label)
+            .and_then(|b| b["callback_data"].as_str().map(str::to_owned))
+    })
+}
+
 /// The texts the bot sent into the staff chat, in order.
 fn staff_texts(api: &FakeApi, chat: i64) -> Vec<String> {
     api.sent_to(chat)
@@ -350,4 +362,117 @@ async fn without_a_staff_group_there_is_no_handing_over() {
     assert!(got[1].contains("人工服务暂未开通"), "{got:?}");
     let menu = t.api.menu(&serde_json::Value::Null, "").unwrap_or_default();
     assert!(!menu.iter().any(|(c, _)| c == "human"), "{menu:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_made_an_faq_is_found_by_the_next_resident() {
+    let api = FakeApi::start().await;
+    api.add_forum(FORUM, "工单");
+    api.add_private(ADMIN);
+    let t = harness::bot()
+        .api(api)
+        .knowledge_copy()
+        .env("LIANGHUI_STAFF_GROUP", &FORUM.to_string())
+        .start()
+        .await;
+    let resident = 700;
+    hand_over(
+        &t.api,
+        resident,
+        "我叫王小明，电话13812345678，社区食堂一顿饭多少钱？",
+    )
+    .await;
+    wait_text(&t.api, FORUM, "工单 #1", 1).await;
+    let thread = t.api.topics(FORUM)[0].thread_id;
+    // 转为FAQ needs a staff answer first.
+    assert_eq!(current_button(&t.api, FORUM, "转为FAQ"), None);
+    t.api.topic_text(
+        FORUM,
+        thread,
+        STAFF,
+        "社区长者食堂午餐每份12元，60岁以上老人每份补贴3元。",
+    );
+    wait_text(&t.api, resident, "社区长者食堂午餐每份12元", 1).await;
+    wait_text(&t.api, FORUM, "已答复", 1).await;
+    let faq = current_button(&t.api, FORUM, "转为FAQ").expect("转为FAQ once answered");
+    t.api.press_under(STAFF, FORUM, &faq);
+    let drafts = wait_text(&t.api, FORUM, "常见问题草稿 #1", 1).await;
+    let draft = drafts
+        .iter()
+        .find(|m| m.contains("常见问题草稿 #1"))
+        .unwrap();
+    assert!(
+        !draft.contains("13812345678") && !draft.contains("王小明"),
+        "personal details removed: {draft}"
+    );
+    assert!(draft.contains("已去掉的个人信息：姓名、电话"), "{draft}");
+    // Staff edit the question by replying to the draft.
+    let draft_id = t
+        .api
+        .messages(FORUM)
+        .into_iter()
+        .find(|m| {
+            m["text"]
+                .as_str()
+                .is_some_and(|x| x.contains("常见问题草稿 #1"))
+        })
+        .unwrap()["message_id"]
+        .as_i64()
+        .unwrap();
+    t.api.push_message(
+        crate::fake_api::Incoming::text(FORUM, STAFF, "问：社区长者食堂一顿饭多少钱？")
+            .in_topic(thread)
+            .reply_to(draft_id),
+    );
+    wait_text(&t.api, FORUM, "<b>问：</b>社区长者食堂一顿饭多少钱？", 1).await;
+    let before = t.api.sent_to(resident).len();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        t.api.sent_to(resident).len(),
+        before,
+        "an edit is not an answer"
+    );
+    // Only an admin approves.
+    let approve = button(&t.api, FORUM, "批准");
+    t.api.press_under(STAFF, FORUM, &approve);
+    t.api.press_under(ADMIN, FORUM, &approve);
+    t.api
+        .wait_for("approval", LONG, |r| {
+            r.iter()
+                .any(|r| r.method == "AnswerCallbackQuery" && r.text().contains("已批准"))
+        })
+        .await;
+    assert!(
+        t.api
+            .requests()
+            .iter()
+            .any(|r| r.text().contains("只有管理员可以批准"))
+    );
+    let file = std::fs::read_to_string(t.knowledge().join("faq.md")).unwrap();
+    assert!(
+        file.contains("社区长者食堂一顿饭多少钱") && !file.contains("13812345678"),
+        "{file}"
+    );
+
+    // Another resident's question finds it, shown as a staff answer with office and date.
+    let other = 701;
+    t.api.private_text(other, "长者食堂吃一顿饭要多少钱");
+    let got = t.api.wait_sent(other, 1).await;
+    let today = lianghui_bot::time::date_cn(lianghui_bot::time::now_unix());
+    assert!(
+        got[0].contains("每份12元")
+            && got[0].starts_with("<i>工作人员答复过这个问题：</i>")
+            && got[0].contains(&format!("工作人员答复 · 北关区政府办公室 · {today}")),
+        "{}",
+        got[0]
+    );
+    // /gaps counts it; /sources does not count it as a report.
+    t.api.private_text(ADMIN, "/gaps");
+    let gaps = wait_text(&t.api, ADMIN, "常见问题作为第一条答案的次数", 1).await;
+    assert!(has(&gaps, "（1 次）"), "{gaps:?}");
+    t.api.private_text(ADMIN, "/stats");
+    let stats = wait_text(&t.api, ADMIN, "人工留言：未办结 1", 1).await;
+    assert!(has(&stats, "首次答复用时中位数"), "{stats:?}");
+    let refused = t.api.refused();
+    assert!(refused.is_empty(), "Telegram would refuse: {refused:?}");
 }
