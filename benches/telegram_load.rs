@@ -8,7 +8,8 @@
 //!
 //! Run with `cargo bench --bench telegram_load`. Sizes: `LOAD_QUESTIONS` (default 3000),
 //! `LOAD_SUBSCRIBERS` (10000), `LOAD_RATE` (messages/s, 200); `LIANGHUI_BIN` runs another
-//! build of the bot.
+//! build of the bot; `LOAD_STAFF_GROUP=1` runs it with a staff group (转人工 on: every answer
+//! carries the button and keeps which message asked).
 
 #[path = "../tests/it/fake_api.rs"]
 mod fake_api;
@@ -111,8 +112,16 @@ async fn main() {
         || env!("CARGO_BIN_EXE_lianghui-bot").into(),
         std::path::PathBuf::from,
     );
+    let desk = std::env::var("LOAD_STAFF_GROUP").is_ok_and(|v| v == "1");
+    let staff_group = if desk {
+        api.add_forum(-100_500, "工单");
+        "-100500"
+    } else {
+        ""
+    };
     let mut bot = Command::new(binary)
         .arg("serve")
+        .env("LIANGHUI_STAFF_GROUP", staff_group)
         .env("TELOXIDE_TOKEN", TOKEN)
         .env("TELOXIDE_API_URL", &api.url)
         .env("LIANGHUI_KNOWLEDGE_DIR", root.join("knowledge"))

@@ -177,8 +177,14 @@ pub struct QuestionLog<'a> {
 #[derive(Debug, Clone, Copy)]
 enum Entry {
     Off,
-    Asked { chat: i64, user: u64 },
-    More { question: i64 },
+    Asked {
+        chat: i64,
+        user: u64,
+        message: Option<i64>,
+    },
+    More {
+        question: i64,
+    },
 }
 
 impl<'a> QuestionLog<'a> {
@@ -194,8 +200,21 @@ impl<'a> QuestionLog<'a> {
     pub fn asked(chat: i64, user: u64, metrics: &'a Metrics) -> QuestionLog<'a> {
         QuestionLog {
             metrics: Some(metrics),
-            entry: Entry::Asked { chat, user },
+            entry: Entry::Asked {
+                chat,
+                user,
+                message: None,
+            },
         }
+    }
+
+    /// The same, asked by message `id` of the chat (kept, so that an answer given later can
+    /// reply to it).
+    pub fn by_message(mut self, id: i64) -> QuestionLog<'a> {
+        if let Entry::Asked { message, .. } = &mut self.entry {
+            *message = Some(id);
+        }
+        self
     }
 
     /// Another page of the logged question `question`.
@@ -295,7 +314,11 @@ fn record(
         .collect();
     let written = match log.entry {
         Entry::Off => return None,
-        Entry::Asked { chat, user } => store.asker_key(chat, user).and_then(|asker| {
+        Entry::Asked {
+            chat,
+            user,
+            message,
+        } => store.asker_key(chat, user).and_then(|asker| {
             let top = answer.items.first().map(|i| i.score);
             store.log_question(
                 &answer.question,
@@ -304,6 +327,7 @@ fn record(
                 top,
                 now_unix(),
                 &asker,
+                message,
             )
         }),
         Entry::More { question } => store

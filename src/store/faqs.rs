@@ -175,6 +175,7 @@ mod tests {
                 None,
                 10,
                 "k",
+                None,
             )
             .unwrap();
         s.log_question(
@@ -184,6 +185,7 @@ mod tests {
             None,
             10,
             "k",
+            None,
         )
         .unwrap();
         assert!(q > 0);

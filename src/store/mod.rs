@@ -235,6 +235,8 @@ fn not_writable(path: &Path) -> Option<StoreError> {
 /// The database, shared by the bot's tasks. Each call holds the connection briefly.
 pub struct Store {
     conn: Mutex<Connection>,
+    /// The asker keys' secret, once read (see `questions.rs`).
+    salt: std::sync::OnceLock<String>,
 }
 
 impl Store {
@@ -259,6 +261,7 @@ impl Store {
         }
         Ok(Store {
             conn: Mutex::new(conn),
+            salt: std::sync::OnceLock::new(),
         })
     }
 

@@ -42,8 +42,10 @@ fn fresh_secret() -> Result<String, StoreError> {
 }
 
 impl Store {
-    /// Logs a question: its text, time, how well it was answered, result count, top score and
-    /// the key of who asked ([`Store::asker_key`]). No user id.
+    /// Logs a question: its text, time, how well it was answered, result count, top score, the
+    /// key of who asked ([`Store::asker_key`]) and the message that asked it, when known (a
+    /// staff answer replies to it). No user id.
+    #[allow(clippy::too_many_arguments)]
     pub fn log_question(
         &self,
         text: &str,
@@ -52,12 +54,13 @@ impl Store {
         top_score: Option<f32>,
         now: i64,
         asker: &str,
+        message: Option<i64>,
     ) -> Result<i64, StoreError> {
         let id = {
             let c = self.conn();
             c.execute(
-                "INSERT INTO questions (asked_at, text, tier, results, top_score, asker) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![now, text, tier, passages.len() as i64, top_score.map(f64::from), asker],
+                "INSERT INTO questions (asked_at, text, tier, results, top_score, asker, message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![now, text, tier, passages.len() as i64, top_score.map(f64::from), asker, message],
             )?;
             c.last_insert_rowid()
         };
@@ -88,6 +91,17 @@ impl Store {
     /// own secret, so the log can tell whether a button is pressed by the asker without keeping
     /// who the asker is.
     pub fn asker_key(&self, chat: i64, user: u64) -> Result<String, StoreError> {
+        let salt = match self.salt.get() {
+            Some(s) => s.clone(),
+            None => self.salt()?,
+        };
+        let digest = Sha256::digest(format!("{salt}:{chat}:{user}").as_bytes());
+        Ok(hex::encode(&digest[..12]))
+    }
+
+    /// The secret asker keys are made with: made once, kept in the database and, once read,
+    /// in memory.
+    fn salt(&self) -> Result<String, StoreError> {
         let salt = match self.meta(ASKER_SALT)? {
             Some(s) => s,
             None => {
@@ -100,8 +114,7 @@ impl Store {
                 self.meta(ASKER_SALT)?.unwrap_or(s)
             }
         };
-        let digest = Sha256::digest(format!("{salt}:{chat}:{user}").as_bytes());
-        Ok(hex::encode(&digest[..12]))
+        Ok(self.salt.get_or_init(|| salt).clone())
     }
 
     /// Up to `limit` different questions asked lately, newest first.
@@ -135,15 +148,6 @@ impl Store {
                 r.get(0)
             })
             .optional()?)
-    }
-
-    /// Keeps which message asked question `id` (so a staff answer can reply to it).
-    pub fn set_question_message(&self, id: i64, message: i64) -> Result<(), StoreError> {
-        self.conn().execute(
-            "UPDATE questions SET message_id = ?2 WHERE id = ?1",
-            params![id, message],
-        )?;
-        Ok(())
     }
 
     /// The text of question `id` and the message that asked it.
@@ -284,7 +288,7 @@ mod tests {
         let now = 10 * 86_400;
         let key = s.asker_key(5, 5).unwrap();
         let log = |text: &str, tier, passages: &[&str], at| {
-            s.log_question(text, tier, passages, Some(0.5), at, &key)
+            s.log_question(text, tier, passages, Some(0.5), at, &key, None)
                 .unwrap()
         };
         log("比特币", Match::None, &[], now);

@@ -74,8 +74,8 @@ fn keyboard(
 }
 
 /// Answers one question in a chat: a "typing…" sent beside it, the answer step off the async
-/// workers (it logs the question and counts it, and with a staff group which message asked
-/// it), the reply (to `message` when `reply`, as in groups) with its buttons.
+/// workers (it logs the question, with a staff group which message asked it, and counts it),
+/// the reply (to `message` when `reply`, as in groups) with its buttons.
 pub async fn answer_question(
     bot: &Bot,
     chat: ChatId,
@@ -92,29 +92,19 @@ pub async fn answer_question(
     });
     let (kb, raw, top, metrics) = (app.kb.clone(), raw.to_owned(), app.top, app.metrics.clone());
     let desk = app.desk.is_some();
-    let asked = message.map(|m| i64::from(m.0));
+    // With a staff group, which message asked is kept: a staff answer replies to it.
+    let asked = message.map(|m| i64::from(m.0)).filter(|_| desk);
     let answered = tokio::task::spawn_blocking(move || {
-        let log = QuestionLog::asked(chat.0, user, &metrics);
-        let answered = answer::respond(&kb, &raw, Ask::first(top), &log);
-        if let (true, Some(id), Some(m)) = (desk, logged(&answered), asked)
-            && let Err(e) = kb.store().set_question_message(id, m)
-        {
-            log::warn!("cannot keep which message asked a question: {e}");
+        let mut log = QuestionLog::asked(chat.0, user, &metrics);
+        if let Some(m) = asked {
+            log = log.by_message(m);
         }
-        answered
+        answer::respond(&kb, &raw, Ask::first(top), &log)
     })
     .await?;
     let reply_to = message.filter(|_| reply);
     send(bot, chat, outgoing(&answered, desk).reply_to(reply_to)).await?;
     Ok(())
-}
-
-/// The logged question a reply answers, when it was logged.
-fn logged(reply: &Reply) -> Option<i64> {
-    match reply {
-        Reply::Found { question, .. } | Reply::NotFound { question, .. } => *question,
-        _ => None,
-    }
 }
 
 /// What a citizen sees for a reply: the answer in Telegram HTML with its buttons (when it is

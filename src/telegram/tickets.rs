@@ -113,7 +113,8 @@ pub fn rating_keyboard(id: i64) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(rows)
 }
 
-/// What the bot found for a question, as staff are shown it: the reply the resident saw.
+/// What the bot found for a question, as staff are shown it: how well the reports answer it,
+/// and the reply the resident saw.
 fn found_for(app: &App, question: &str) -> String {
     let reply = answer::respond(
         &app.kb,
@@ -122,7 +123,14 @@ fn found_for(app: &App, question: &str) -> String {
         &QuestionLog::off(),
     );
     match reply.answer() {
-        Some(a) if !a.items.is_empty() => render_html(a, a.items.len().min(2)),
+        Some(a) if !a.items.is_empty() => {
+            let tier = match a.tier() {
+                crate::grade::Match::Direct => "直接回答",
+                crate::grade::Match::Related => "只有相关内容",
+                crate::grade::Match::None => "没有找到",
+            };
+            format!("（{tier}）\n{}", render_html(a, a.items.len().min(2)))
+        }
         _ => String::new(),
     }
 }
@@ -216,11 +224,16 @@ pub async fn on_private(bot: &Bot, msg: &Message, app: &Arc<App>) -> anyhow::Res
     };
     let chat = msg.chat.id;
     let text = msg.text().or(msg.caption()).unwrap_or_default().to_owned();
-    let key = resident_key(app, chat, user).await?;
-    let open = {
-        let key = key.clone();
-        app.kb.store().with(move |s| s.open_ticket_of(&key)).await?
-    };
+    // One trip to the store for every message: who the resident is, and their open ticket.
+    let (key, open) = app
+        .kb
+        .store()
+        .with(move |s| {
+            let key = s.asker_key(chat.0, user)?;
+            let open = s.open_ticket_of(&key)?;
+            Ok((key, open))
+        })
+        .await?;
     if let Some(t) = open {
         if text.starts_with('/') && !tickets::asks_for_own_tickets(&text) {
             return Ok(false);

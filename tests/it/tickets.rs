@@ -108,6 +108,10 @@ async fn a_resident_s_question_goes_to_a_forum_topic_and_the_answer_comes_back()
     );
     assert!(card.contains(question) && card.contains("市民#"), "{card}");
     assert!(card.contains("水电气暖"), "the topic is guessed: {card}");
+    assert!(
+        card.contains("机器人给的回答：</b>\n（"),
+        "with its tier: {card}"
+    );
     assert!(!card.contains(&resident.to_string()), "no user id: {card}");
     let thread = topics[0].thread_id;
 
@@ -475,4 +479,72 @@ async fn an_answer_made_an_faq_is_found_by_the_next_resident() {
     assert!(has(&stats, "首次答复用时中位数"), "{stats:?}");
     let refused = t.api.refused();
     assert!(refused.is_empty(), "Telegram would refuse: {refused:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn photos_reach_staff_as_copies_and_failed_deliveries_are_retried_or_reported() {
+    let api = FakeApi::start().await;
+    api.add_group(GROUP, "工单群");
+    let t = harness::bot()
+        .api(api)
+        .env("LIANGHUI_STAFF_GROUP", &GROUP.to_string())
+        .start()
+        .await;
+    let resident = 800;
+    hand_over(&t.api, resident, "俺家楼下的燃气管子锈得厉害，啥时候能换").await;
+    wait_text(&t.api, GROUP, "工单 #1", 1).await;
+    let card = t
+        .api
+        .messages(GROUP)
+        .into_iter()
+        .find(|m| m["text"].as_str().is_some_and(|x| x.contains("工单 #1")))
+        .unwrap()["message_id"]
+        .as_i64()
+        .unwrap();
+
+    // A photo goes to staff as a copy (no forward header: nothing of who sent it), under the card.
+    let photo = t.api.private_photo(resident, Some("锈成这样了"));
+    let reqs = t
+        .api
+        .wait_for("the copy", LONG, |r| {
+            r.iter().any(|r| r.method == "copyMessage" && r.accepted())
+        })
+        .await;
+    let copy = reqs.iter().find(|r| r.method == "copyMessage").unwrap();
+    assert_eq!(copy.body["chat_id"].as_i64(), Some(GROUP));
+    assert_eq!(copy.body["from_chat_id"].as_i64(), Some(resident));
+    assert_eq!(copy.body["message_id"].as_i64(), Some(photo));
+    assert_eq!(
+        copy.body["reply_parameters"]["message_id"].as_i64(),
+        Some(card)
+    );
+    wait_text(&t.api, GROUP, "（图片，见下一条）锈成这样了", 1).await;
+
+    // A 429 on the answer: sent again after retry_after, and arrives once.
+    t.api
+        .script("sendMessage", resident, crate::fake_api::too_many(2));
+    t.api
+        .reply_text(GROUP, STAFF, card, "第一条答复：已报燃气公司。");
+    wait_text(&t.api, resident, "第一条答复", 1).await;
+    let tries = t
+        .api
+        .requests()
+        .iter()
+        .filter(|r| r.chat_id() == Some(resident) && r.text().contains("第一条答复"))
+        .count();
+    assert_eq!(tries, 2, "one 429, then the answer");
+    assert_eq!(
+        t.api
+            .sent_to(resident)
+            .iter()
+            .filter(|m| m.contains("第一条答复"))
+            .count(),
+        1
+    );
+
+    // The resident blocks the bot: staff are told in the ticket that the answer did not arrive.
+    t.api.block(resident);
+    t.api
+        .reply_text(GROUP, STAFF, card, "第二条答复：下周上门。");
+    wait_text(&t.api, GROUP, "这条消息没能送达居民", 1).await;
 }
