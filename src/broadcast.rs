@@ -213,7 +213,7 @@ impl<S: Sender> Worker<S> {
                         .with(move |s| s.record_delivery(id, chat, outcome, now_unix()))
                         .await;
                     if let Err(e) = recorded {
-                        log::error!("announcement {id}: cannot record delivery to {chat}: {e}");
+                        log::error!("announcement {id}: cannot record a delivery: {e}");
                     }
                 });
             }
@@ -262,7 +262,7 @@ async fn deliver_one<S: Sender>(
             SendOutcome::Error(e) => {
                 errors += 1;
                 if errors >= pace.max_attempts {
-                    log::warn!("broadcast: giving up on {chat} after {errors} errors: {e}");
+                    log::warn!("broadcast: giving up on a subscriber after {errors} errors: {e}");
                     return Delivery::Failed;
                 }
                 tokio::time::sleep(pace.backoff * 2u32.saturating_pow(errors - 1)).await;

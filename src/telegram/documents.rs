@@ -228,7 +228,7 @@ pub async fn button(
 ) -> anyhow::Result<Pressed> {
     let user = q.from.id.0;
     if !app.roles.is_admin(user) {
-        log::warn!("refused document button from user {user}");
+        log::warn!("refused a document button from someone who is not an admin");
         return Ok(Pressed::toast("抱歉，只有管理员可以管理知识库文档。"));
     }
     let chat = callback_chat(&q);

@@ -40,10 +40,14 @@ pub async fn refuse(bot: Bot, msg: Message) -> anyhow::Result<()> {
         .text()
         .and_then(|t| t.split_whitespace().next())
         .unwrap_or("(no text)");
+    // Who it was is not logged: the log holds no user or chat ids.
     log::warn!(
-        "refused {command} from user {:?} in chat {}",
-        msg.from.as_ref().map(|u| u.id.0),
-        msg.chat.id
+        "refused {command} from someone without the role, in a {} chat",
+        if msg.chat.is_private() {
+            "private"
+        } else {
+            "group"
+        }
     );
     send_text(&bot, msg.chat.id, "抱歉，您没有使用这个命令的权限。").await?;
     Ok(())

@@ -156,7 +156,7 @@ async fn send_part(
                 if attempt < RETRIES && wait.duration() <= MAX_RETRY_WAIT =>
             {
                 attempt += 1;
-                log::warn!("reply to {chat}: 429, resending in {:?}", wait.duration());
+                log::warn!("a reply got 429, resending in {:?}", wait.duration());
                 tokio::time::sleep(wait.duration()).await;
             }
             other => return other,

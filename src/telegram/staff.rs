@@ -81,7 +81,7 @@ pub async fn button(
 ) -> anyhow::Result<Pressed> {
     let user = q.from.id.0;
     if !app.roles.is_staff(user) {
-        log::warn!("refused announcement button from user {user}");
+        log::warn!("refused an announcement button from someone who is not staff");
         return Ok(Pressed::toast("抱歉，您没有操作公告的权限。"));
     }
     let author = user as i64;

@@ -249,7 +249,7 @@ pub async fn button(
 ) -> anyhow::Result<Pressed> {
     let user = q.from.id.0;
     if !app.roles.is_admin(user) {
-        log::warn!("refused synonym button from user {user}");
+        log::warn!("refused a synonym button from someone who is not an admin");
         return Ok(Pressed::toast("抱歉，只有管理员可以修改同义词表。"));
     }
     let Some(groups) = app.synonyms.take(id, user) else {

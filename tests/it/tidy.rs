@@ -631,3 +631,59 @@ fn no_module_imports_back_in_a_circle() {
             .contains(&vec!["answer".to_owned()])
     );
 }
+
+/// Log calls (`log::warn!(…);` up to their end) naming a user or a chat: a captured `{user}`,
+/// `{chat}` or `{from}`, or an id read off a message (`.id.0`, `chat.id`, `chat_id`).
+fn logs_naming_people(text: &str) -> Vec<String> {
+    let end = text.find("#[cfg(test)]").unwrap_or(text.len());
+    let text = &text[..end];
+    let suspicious = [
+        "{user",
+        "{chat",
+        "{from",
+        "{resident",
+        ".id.0",
+        "chat.id",
+        "chat_id",
+    ];
+    let mut found = Vec::new();
+    let mut at = 0;
+    while let Some(i) = text[at..].find("log::") {
+        let start = at + i;
+        let call = &text[start..];
+        let stop = call.find(");").map_or(call.len(), |e| e + 2);
+        let call = &call[..stop];
+        if call[5..]
+            .split('!')
+            .next()
+            .is_some_and(|l| l.chars().all(|c| c.is_ascii_lowercase()))
+            && suspicious.iter().any(|s| call.contains(s))
+        {
+            found.push(call.split_whitespace().collect::<Vec<_>>().join(" "));
+        }
+        at = start + 5;
+    }
+    found
+}
+
+#[test]
+fn no_log_line_names_a_user_or_a_chat() {
+    let planted = "fn f() { log::warn!(\"refused from {user}\"); log::info!(\"ok {id}\"); }";
+    assert_eq!(
+        logs_naming_people(planted).len(),
+        1,
+        "the check sees a planted one"
+    );
+    let offenders: Vec<(String, String)> = sources()
+        .into_iter()
+        .flat_map(|(rel, text)| {
+            logs_naming_people(&text)
+                .into_iter()
+                .map(move |l| (rel.clone(), l))
+        })
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "the log holds no user or chat ids: {offenders:?}"
+    );
+}
