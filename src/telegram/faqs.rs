@@ -75,7 +75,10 @@ pub async fn draft_from_ticket(
     let Some(answer) = answer else {
         return Ok(Pressed::toast("还没有工作人员的答复，答复后才能转为FAQ。"));
     };
+    // Cut to what an FAQ holds, so the draft fits one message and can be edited in place.
     let (question, removed) = scrub(&t.question);
+    let question = crate::text::shorten(&question, MAX_FAQ_CHARS).into_owned();
+    let answer = crate::text::shorten(&answer, MAX_FAQ_CHARS).into_owned();
     let mut kinds: Vec<&str> = removed.iter().map(|(k, _)| k.label()).collect();
     kinds.dedup();
     let removed = kinds.join("、");

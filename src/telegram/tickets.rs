@@ -27,6 +27,9 @@ use crate::time::{format_cst, now_unix};
 const LAST_QUESTION_WINDOW: i64 = 3600;
 /// Longest message a resident or staff member may put into a ticket, in characters.
 const MAX_MESSAGE_CHARS: usize = 3000;
+/// Most characters of the question a card shows (the whole is kept with the ticket): the card
+/// is edited in place, and an edit cannot be split to fit Telegram's limit.
+const CARD_QUESTION_CHARS: usize = 1500;
 /// The five official levels of satisfaction, best first, with the level each stores.
 pub const RATINGS: &[(u8, &str)] = &[
     (5, "非常满意"),
@@ -68,7 +71,7 @@ pub fn card_html(t: &Ticket, state: TicketState, who: Option<&str>) -> String {
     }
     format!(
         "{head}\n\n<b>居民的问题：</b>\n{}\n\n<b>机器人给的回答：</b>\n{}",
-        escape_html(&t.question),
+        escape_html(&crate::text::shorten(&t.question, CARD_QUESTION_CHARS)),
         if t.found.is_empty() {
             "（报告里没有找到相关内容）"
         } else {

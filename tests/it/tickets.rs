@@ -349,6 +349,27 @@ async fn blocked_and_over_the_limit_residents_are_told_and_nothing_reaches_staff
     assert!(toast.contains("暂时不能使用人工服务"), "{toast}");
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(!has(&staff_texts(&t.api, FORUM), "再投诉一次"));
+
+    // A question as long as a message can be: the card still fits, and is edited in place.
+    let long = 503;
+    t.api.private_text(
+        long,
+        &format!("留言 {}", "楼道灯坏了很久没人修。".repeat(360)),
+    );
+    wait_text(&t.api, long, "点“确认”后才会转交", 1).await;
+    assert_eq!(
+        press(&t.api, long, &button(&t.api, long, "确认")).await,
+        "已转交"
+    );
+    let card = wait_text(&t.api, FORUM, "工单 #7", 1).await;
+    let card = card.iter().find(|c| c.contains("工单 #7")).unwrap();
+    assert!(
+        card.contains("楼道灯坏了很久没人修。楼道灯") && card.contains('…'),
+        "{card}"
+    );
+    let claim = current_button(&t.api, FORUM, "认领").unwrap();
+    t.api.press_under(STAFF, FORUM, &claim);
+    wait_text(&t.api, FORUM, "办理中", 1).await;
     let refused = t.api.refused();
     assert!(refused.is_empty(), "Telegram would refuse: {refused:?}");
 }
