@@ -498,6 +498,17 @@ async fn an_answer_made_an_faq_is_found_by_the_next_resident() {
     t.api.private_text(ADMIN, "/stats");
     let stats = wait_text(&t.api, ADMIN, "人工留言：未办结 1", 1).await;
     assert!(has(&stats, "首次答复用时中位数"), "{stats:?}");
+    // /remove takes the FAQs out again, like any document.
+    t.api.private_text(ADMIN, "/remove");
+    wait_text(&t.api, ADMIN, "选择要删除的文档", 1).await;
+    press(&t.api, ADMIN, &button(&t.api, ADMIN, "删除《工作人员答复》")).await;
+    wait_text(&t.api, ADMIN, "确认从知识库删除《工作人员答复》", 1).await;
+    press(&t.api, ADMIN, &button(&t.api, ADMIN, "确认删除")).await;
+    wait_text(&t.api, ADMIN, "删除：工作人员答复", 1).await;
+    assert!(!t.knowledge().join("faq.md").exists());
+    t.api.private_text(702, "长者食堂吃一顿饭要多少钱");
+    let got = t.api.wait_sent(702, 1).await;
+    assert!(!got[0].contains("每份12元"), "{}", got[0]);
     let refused = t.api.refused();
     assert!(refused.is_empty(), "Telegram would refuse: {refused:?}");
 }
