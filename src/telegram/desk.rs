@@ -14,13 +14,13 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use teloxide::prelude::*;
-use teloxide::types::{MessageId, ParseMode, ThreadId};
+use teloxide::types::{MessageId, ThreadId};
 use teloxide::{ApiError, RequestError};
 
 use super::App;
 use super::announcements::is_gone;
 use super::app::Desk;
-use super::reply::{Outgoing as Reply, send_once};
+use super::reply::{Outgoing as Reply, edit_html, send_once};
 use super::tickets::{card_keyboard, rating_keyboard};
 use crate::store::{OutKind, Outgoing, Store, Ticket};
 use crate::time::now_unix;
@@ -229,11 +229,10 @@ async fn deliver(bot: &Bot, store: &Arc<Store>, desk: &Desk, o: &Outgoing) -> Se
                 return Sent::Done(None);
             };
             let state = t.state;
-            bot.edit_message_text(staff, MessageId(card as i32), card_text(desk, &o.text))
-                .parse_mode(ParseMode::Html)
-                .reply_markup(card_keyboard(t.id, state))
+            let (id, html) = (MessageId(card as i32), card_text(desk, &o.text));
+            edit_html(bot, staff, id, html, Some(card_keyboard(t.id, state)))
                 .await
-                .map(|_| None)
+                .map(|()| None)
         }
         OutKind::ToAdmin => {
             let Some(admin) = o.target else {

@@ -7,13 +7,13 @@
 use std::sync::Arc;
 
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ParseMode, ThreadId};
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ThreadId};
 
 use super::App;
 use super::app::Desk;
 use super::callback::{Callback, Pressed};
 use super::html::escape_html;
-use super::reply::{EXPIRED, Outgoing, callback_chat, send};
+use super::reply::{EXPIRED, Outgoing, callback_chat, edit_html, send};
 use crate::knowledge::Faq;
 use crate::store::{FaqDraft, FaqState, Ticket};
 use crate::tickets::scrub;
@@ -162,11 +162,8 @@ pub async fn on_reply(
         send(bot, chat, here("这份草稿已经处理过，不能再改。")).await?;
         return Ok(());
     };
-    let edit = bot
-        .edit_message_text(chat, draft_message, draft_html(&updated))
-        .parse_mode(ParseMode::Html)
-        .reply_markup(draft_keyboard(&updated));
-    if let Err(e) = edit.await {
+    let keyboard = Some(draft_keyboard(&updated));
+    if let Err(e) = edit_html(bot, chat, draft_message, draft_html(&updated), keyboard).await {
         log::warn!("cannot show an edited FAQ draft: {e}");
     }
     Ok(())
@@ -245,11 +242,8 @@ async fn show(
     draft: FaqDraft,
 ) -> anyhow::Result<()> {
     if let Some((chat, id)) = message {
-        let edit = bot
-            .edit_message_text(chat, id, draft_html(&draft))
-            .parse_mode(ParseMode::Html)
-            .reply_markup(draft_keyboard(&draft));
-        if let Err(e) = edit.await {
+        let keyboard = Some(draft_keyboard(&draft));
+        if let Err(e) = edit_html(&bot, chat, id, draft_html(&draft), keyboard).await {
             log::warn!("cannot show a decided FAQ draft: {e}");
         }
     }

@@ -164,6 +164,25 @@ async fn send_part(
     }
 }
 
+/// Replaces the text (Telegram HTML, which must fit one message) and the buttons of message
+/// `id` of `chat`.
+pub async fn edit_html(
+    bot: &Bot,
+    chat: ChatId,
+    id: MessageId,
+    html: String,
+    keyboard: Option<InlineKeyboardMarkup>,
+) -> Result<(), RequestError> {
+    let mut request = bot
+        .edit_message_text(chat, id, html)
+        .parse_mode(ParseMode::Html)
+        .link_preview_options(no_preview());
+    if let Some(k) = keyboard {
+        request = request.reply_markup(k);
+    }
+    request.await.map(|_| ())
+}
+
 /// Sends plain text to `chat`.
 pub async fn send_text(bot: &Bot, chat: ChatId, text: &str) -> Result<Message, RequestError> {
     send(bot, chat, Outgoing::text(text)).await

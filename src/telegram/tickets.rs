@@ -17,7 +17,7 @@ use super::App;
 use super::app::Desk;
 use super::callback::{Callback, CardAction, Pressed, TicketStep};
 use super::html::{escape_html, render_html};
-use super::reply::{EXPIRED, Outgoing, callback_chat, send, send_text};
+use super::reply::{EXPIRED, Outgoing, callback_chat, edit_html, send, send_text};
 use crate::answer::{self, Ask, QuestionLog};
 use crate::store::{Draft, OpenRefused, Ticket, TicketState};
 use crate::tickets;
@@ -730,13 +730,7 @@ async fn edit(
     let Some((chat, id)) = message else {
         return;
     };
-    let mut request = bot
-        .edit_message_text(chat, id, html)
-        .parse_mode(teloxide::types::ParseMode::Html);
-    if let Some(k) = keyboard {
-        request = request.reply_markup(k);
-    }
-    if let Err(e) = request.await {
+    if let Err(e) = edit_html(bot, chat, id, html.to_owned(), keyboard).await {
         log::warn!("cannot edit a ticket message: {e}");
     }
 }

@@ -501,7 +501,12 @@ async fn an_answer_made_an_faq_is_found_by_the_next_resident() {
     // /remove takes the FAQs out again, like any document.
     t.api.private_text(ADMIN, "/remove");
     wait_text(&t.api, ADMIN, "选择要删除的文档", 1).await;
-    press(&t.api, ADMIN, &button(&t.api, ADMIN, "删除《工作人员答复》")).await;
+    press(
+        &t.api,
+        ADMIN,
+        &button(&t.api, ADMIN, "删除《工作人员答复》"),
+    )
+    .await;
     wait_text(&t.api, ADMIN, "确认从知识库删除《工作人员答复》", 1).await;
     press(&t.api, ADMIN, &button(&t.api, ADMIN, "确认删除")).await;
     wait_text(&t.api, ADMIN, "删除：工作人员答复", 1).await;
