@@ -98,6 +98,8 @@ pub const DIRECT_COVERAGE: f32 = 0.6;
 pub struct Evidence {
     /// Share of the question's weighted words the passage holds.
     pub coverage: f32,
+    /// Share of the question's things (the nouns the reports use) the passage holds.
+    pub things: f32,
     /// Whether a word of substance (not only the area, not only single characters or very
     /// common words) matched.
     pub substantive: bool,
@@ -130,7 +132,10 @@ pub fn decide(asked: &Asked, route: &Route, e: &Evidence) -> Grade {
     if let Some(d) = asked.detail.filter(|_| !e.detail_found) {
         reasons.push(Reason::MissingDetail(d));
     }
-    if e.coverage < DIRECT_COVERAGE || !e.whole {
+    // Residents wrap the things they ask about in words no report uses (俺住的是危房能给拆了重盖
+    // 不): a passage naming the things themselves covers the question well enough.
+    let said_by_things = e.things >= THINGS_COVERAGE && e.coverage >= THINGS_FLOOR;
+    if (e.coverage < DIRECT_COVERAGE && !said_by_things) || !e.whole {
         reasons.push(Reason::Partial);
     }
     if !e.clear {
@@ -146,6 +151,12 @@ pub fn decide(asked: &Asked, route: &Route, e: &Evidence) -> Grade {
     }
 }
 
+/// Share of the question's things (its nouns, those the reports never use included) a passage
+/// must hold to be a direct answer below [`DIRECT_COVERAGE`]; measured on the five question sets
+/// side by side (every direct answer's precision kept, no unanswerable question made direct).
+const THINGS_COVERAGE: f32 = 0.8;
+/// The coverage a passage needs at least, however many of the things it names.
+const THINGS_FLOOR: f32 = 0.4;
 /// Coverage an everyday request ([`everyday`]) needs to be answered at all.
 const EVERYDAY_COVERAGE: f32 = 0.9;
 /// Below this coverage the best passage says nothing useful: the answer is `none`.
@@ -189,6 +200,8 @@ pub struct Shown<'a> {
     /// Where the question's words or their parts occur at all.
     pub anchors: &'a [Range<usize>],
     pub coverage: f32,
+    /// Share of the question's things (nouns the reports use) it holds.
+    pub things: f32,
     pub score: f32,
     /// The sentences around the anchors, folded: where a detail would be.
     pub window: &'a str,
@@ -269,6 +282,7 @@ pub fn grade(q: &Asking, best: &Shown, next: Option<(f32, Option<Shown>)>) -> Gr
     let evidence = Evidence {
         period,
         coverage: best.coverage,
+        things: best.things,
         substantive: true,
         clear,
         whole,
@@ -357,6 +371,7 @@ mod tests {
         assert!(r.reasons.is_empty(), "the review part covers 2023: {r:?}");
         let e = Evidence {
             coverage: 0.9,
+            things: 0.9,
             substantive: true,
             detail_found: true,
             clear: true,
@@ -376,6 +391,24 @@ mod tests {
             ..e
         };
         assert_eq!(decide(&Asked::default(), &r, &weak).tier, Match::None);
+        // Half the words, but every thing asked about: direct; half the things: partial.
+        let (a, r) = routed("危房能给拆了重盖不", &[tag("危房", "n")]);
+        let things = Evidence {
+            coverage: 0.5,
+            things: 1.0,
+            ..e
+        };
+        assert_eq!(decide(&a, &r, &things).tier, Match::Direct);
+        let half = Evidence {
+            things: 0.5,
+            ..things
+        };
+        assert_eq!(decide(&a, &r, &half).reasons, vec![Reason::Partial]);
+        let little = Evidence {
+            coverage: 0.3,
+            ..things
+        };
+        assert_eq!(decide(&a, &r, &little).reasons, vec![Reason::Partial]);
     }
 
     #[test]

@@ -140,6 +140,7 @@ impl Shown {
             marks: &self.marks,
             anchors: &self.anchors,
             coverage: c.coverage,
+            things: c.things,
             score: c.score,
             window: &self.window,
             window_tags: &self.window_tags,

@@ -45,6 +45,8 @@ pub(super) struct Weighted {
     /// not the area's own name, not a bare city or province name (安阳, 河南), which says where
     /// and not what.
     pub(super) topic: bool,
+    /// Whether it names a thing (a noun), not a way of doing or describing.
+    pub(super) noun: bool,
 }
 
 impl Engine {
@@ -107,6 +109,7 @@ impl Engine {
                 idf: if unknown { 0.0 } else { specific },
                 chars: fallback,
                 topic,
+                noun: pos.is_noun(),
             });
         }
         Ok(out)

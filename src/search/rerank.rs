@@ -29,6 +29,9 @@ pub(super) struct Candidate {
     pub(super) score: f32,
     /// Whether a word of substance matched.
     pub(super) substantive: bool,
+    /// Share of the question's weighted things (the nouns the reports use) the passage holds;
+    /// its coverage when the question names none.
+    pub(super) things: f32,
 }
 
 impl Engine {
@@ -47,6 +50,8 @@ impl Engine {
         let addrs: Vec<DocAddress> = found.iter().map(|(_, a)| *a).collect();
         let mut presence = Presence::new(searcher, &addrs);
         let total: f32 = words.iter().map(|w| w.weight).sum();
+        let is_thing = |w: &Weighted| w.noun && w.topic;
+        let things_total: f32 = words.iter().filter(|w| is_thing(w)).map(|w| w.weight).sum();
         // The years asked of the documents, each once.
         let mut years: Vec<i32> = route.years.iter().map(|(_, y)| *y).collect();
         years.sort_unstable();
@@ -54,19 +59,29 @@ impl Engine {
         let mut out = Vec::with_capacity(found.len());
         for (i, (bm25, addr)) in found.into_iter().enumerate() {
             let mut covered = 0.0;
+            let mut things = 0.0;
             let mut substantive = false;
             for w in words {
                 let credit = self.credit(&mut presence, i, w)?;
                 covered += credit * w.weight;
+                if is_thing(w) {
+                    things += credit * w.weight;
+                }
                 substantive |= credit >= 0.5 && w.idf >= MIN_SUBSTANCE_IDF && w.topic;
             }
             let coverage = if total > 0.0 { covered / total } else { 0.0 };
+            let things = if things_total > 0.0 {
+                things / things_total
+            } else {
+                coverage
+            };
             let bonus = self.preference(&mut presence, i, route, &years)?;
             out.push(Candidate {
                 addr,
                 coverage,
                 score: coverage + 0.25 * (bm25 / max_bm25.max(f32::EPSILON)) + bonus,
                 substantive,
+                things,
             });
         }
         out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.addr.cmp(&b.addr)));
