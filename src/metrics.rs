@@ -228,6 +228,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn ticket_figures_are_gauges_and_the_median_only_when_known() {
+        let t = crate::store::TicketStats {
+            open: 3,
+            overdue: 1,
+            median_first_response: Some(5400),
+            closed: 7,
+        };
+        let text = render_tickets(&t);
+        for line in [
+            "# TYPE lianghui_tickets_open gauge",
+            "lianghui_tickets_open 3",
+            "lianghui_tickets_overdue 1",
+            "lianghui_tickets_closed 7",
+            "lianghui_ticket_first_response_median_seconds 5400",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} in {text}");
+        }
+        let none = render_tickets(&crate::store::TicketStats::default());
+        assert!(!none.contains("median"), "{none}");
+    }
+
+    #[test]
     fn histogram_is_cumulative() {
         let m = Metrics::default();
         m.observe_answer(false, Duration::from_micros(500));
