@@ -75,6 +75,12 @@ impl Desk {
         i64::from(self.settings.reply_days) * 86_400
     }
 
+    /// Whether a button press came from staff in the staff group (a card's or a draft's
+    /// buttons count nowhere else).
+    pub fn staff_press(&self, q: &teloxide::types::CallbackQuery, roles: &Roles) -> bool {
+        super::reply::callback_chat(q).0 == self.settings.staff_chat && roles.is_staff(q.from.id.0)
+    }
+
     pub fn is_forum(&self) -> bool {
         self.forum.load(std::sync::atomic::Ordering::Relaxed)
     }

@@ -13,7 +13,7 @@ use super::App;
 use super::app::Desk;
 use super::callback::{Callback, Pressed};
 use super::html::escape_html;
-use super::reply::{EXPIRED, Outgoing, callback_chat, edit_html, send};
+use super::reply::{EXPIRED, Outgoing, edit_html, send};
 use crate::knowledge::Faq;
 use crate::store::{FaqDraft, FaqState, Ticket};
 use crate::tickets::scrub;
@@ -182,7 +182,7 @@ pub async fn button(
         return Ok(Pressed::toast(EXPIRED));
     };
     let user = q.from.id.0;
-    if callback_chat(&q).0 != desk.settings.staff_chat || !app.roles.is_staff(user) {
+    if !desk.staff_press(&q, &app.roles) {
         return Ok(Pressed::toast("只有工作人员可以处理FAQ草稿。"));
     }
     if approve && !app.roles.is_admin(user) {

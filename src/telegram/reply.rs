@@ -82,59 +82,63 @@ impl Outgoing {
 /// a tag or an entity, the first part as a reply, the keyboard under the last part; a part that
 /// gets a 429 waits `retry_after` (bounded) and is sent again. Returns the last message sent.
 pub async fn send(bot: &Bot, chat: ChatId, reply: Outgoing) -> Result<Message, RequestError> {
-    let parts = html::split_html(&reply.html, html::TELEGRAM_MAX_CHARS);
-    let last = parts.len().saturating_sub(1);
-    let mut sent = None;
-    for (i, part) in parts.into_iter().enumerate() {
-        let keyboard = reply.keyboard.clone().filter(|_| i == last);
-        let reply_to = reply.reply_to.filter(|_| i == 0);
-        sent = Some(send_part(bot, chat, part, keyboard, reply_to, reply.thread).await?);
-    }
-    match sent {
-        Some(m) => Ok(m),
-        None => {
-            let (k, r) = (reply.keyboard, reply.reply_to);
-            send_part(bot, chat, "…".to_owned(), k, r, reply.thread).await
-        }
-    }
+    send_parts(bot, chat, reply, RETRIES).await
 }
 
-/// Sends one message of Telegram HTML once, as [`send`] lays it out, without waiting out a
-/// 429 (for the desk worker, which schedules the retry itself and must not hold up others).
+/// [`send`] without waiting out a 429 (for the desk worker, which schedules the retry itself
+/// and must not hold up others).
 pub async fn send_once(bot: &Bot, chat: ChatId, reply: Outgoing) -> Result<Message, RequestError> {
-    let mut parts = html::split_html(&reply.html, html::TELEGRAM_MAX_CHARS).into_iter();
+    send_parts(bot, chat, reply, 0).await
+}
+
+/// The parts of `reply`, each sent again up to `retries` times after a 429.
+async fn send_parts(
+    bot: &Bot,
+    chat: ChatId,
+    reply: Outgoing,
+    retries: usize,
+) -> Result<Message, RequestError> {
+    let parts = html::split_html(&reply.html, html::TELEGRAM_MAX_CHARS);
+    let n = parts.len().max(1);
+    let mut parts = parts.into_iter();
+    let part = |i: usize, html: String| Part {
+        html,
+        keyboard: reply.keyboard.clone().filter(|_| i + 1 == n),
+        reply_to: reply.reply_to.filter(|_| i == 0),
+        thread: reply.thread,
+    };
     let first = parts.next().unwrap_or_else(|| "…".to_owned());
-    let rest: Vec<String> = parts.collect();
-    let one = rest.is_empty();
-    let keyboard = reply.keyboard.clone().filter(|_| one);
-    let mut last = request(bot, chat, first, keyboard, reply.reply_to, reply.thread).await?;
-    let n = rest.len();
-    for (i, part) in rest.into_iter().enumerate() {
-        let keyboard = reply.keyboard.clone().filter(|_| i + 1 == n);
-        last = request(bot, chat, part, keyboard, None, reply.thread).await?;
+    let mut sent = send_part(bot, chat, part(0, first), retries).await?;
+    for (i, html) in parts.enumerate() {
+        sent = send_part(bot, chat, part(i + 1, html), retries).await?;
     }
-    Ok(last)
+    Ok(sent)
+}
+
+/// One message of a reply.
+struct Part {
+    html: String,
+    keyboard: Option<InlineKeyboardMarkup>,
+    reply_to: Option<MessageId>,
+    thread: Option<ThreadId>,
 }
 
 fn request(
     bot: &Bot,
     chat: ChatId,
-    html: String,
-    keyboard: Option<InlineKeyboardMarkup>,
-    reply_to: Option<MessageId>,
-    thread: Option<ThreadId>,
+    p: &Part,
 ) -> teloxide::requests::JsonRequest<teloxide::payloads::SendMessage> {
     let mut request = bot
-        .send_message(chat, html)
+        .send_message(chat, p.html.clone())
         .parse_mode(ParseMode::Html)
         .link_preview_options(no_preview());
-    if let Some(k) = keyboard {
-        request = request.reply_markup(k);
+    if let Some(k) = &p.keyboard {
+        request = request.reply_markup(k.clone());
     }
-    if let Some(id) = reply_to {
+    if let Some(id) = p.reply_to {
         request = request.reply_parameters(ReplyParameters::new(id).allow_sending_without_reply());
     }
-    if let Some(t) = thread {
+    if let Some(t) = p.thread {
         request = request.message_thread_id(t);
     }
     request
@@ -143,17 +147,14 @@ fn request(
 async fn send_part(
     bot: &Bot,
     chat: ChatId,
-    html: String,
-    keyboard: Option<InlineKeyboardMarkup>,
-    reply_to: Option<MessageId>,
-    thread: Option<ThreadId>,
+    part: Part,
+    retries: usize,
 ) -> Result<Message, RequestError> {
     let mut attempt = 0;
     loop {
-        let request = request(bot, chat, html.clone(), keyboard.clone(), reply_to, thread);
-        match request.await {
+        match request(bot, chat, &part).await {
             Err(RequestError::RetryAfter(wait))
-                if attempt < RETRIES && wait.duration() <= MAX_RETRY_WAIT =>
+                if attempt < retries && wait.duration() <= MAX_RETRY_WAIT =>
             {
                 attempt += 1;
                 log::warn!("a reply got 429, resending in {:?}", wait.duration());

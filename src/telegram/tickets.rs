@@ -148,6 +148,43 @@ async fn resident_key(app: &App, chat: ChatId, user: u64) -> anyhow::Result<Stri
         .await?)
 }
 
+/// Who the resident is (their keyed hash) and their open ticket, in one trip to the store.
+async fn resident_and_open(
+    app: &App,
+    chat: ChatId,
+    user: u64,
+) -> anyhow::Result<(String, Option<Ticket>)> {
+    Ok(app
+        .kb
+        .store()
+        .with(move |s| {
+            let key = s.asker_key(chat.0, user)?;
+            let open = s.open_ticket_of(&key)?;
+            Ok((key, open))
+        })
+        .await?)
+}
+
+/// A resident's command about tickets (/human, /mytickets), when it can be served: a staff
+/// group is set and the chat is private (`in_group` says otherwise); the desk and the user.
+async fn private_resident(
+    bot: &Bot,
+    msg: &Message,
+    app: &App,
+    in_group: &str,
+) -> anyhow::Result<Option<(Arc<Desk>, u64)>> {
+    let chat = msg.chat.id;
+    let Some(desk) = app.desk.clone() else {
+        send_text(bot, chat, "人工服务暂未开通。").await?;
+        return Ok(None);
+    };
+    if !msg.chat.is_private() {
+        send_text(bot, chat, in_group).await?;
+        return Ok(None);
+    }
+    Ok(msg.from.as_ref().map(|u| (desk, u.id.0)))
+}
+
 /// The confirmation card for handing `question` to staff: what they will see, what they will
 /// not, when a reply comes; nothing is sent to staff before 确认.
 async fn offer(
@@ -228,15 +265,7 @@ pub async fn on_private(bot: &Bot, msg: &Message, app: &Arc<App>) -> anyhow::Res
     let chat = msg.chat.id;
     let text = msg.text().or(msg.caption()).unwrap_or_default().to_owned();
     // One trip to the store for every message: who the resident is, and their open ticket.
-    let (key, open) = app
-        .kb
-        .store()
-        .with(move |s| {
-            let key = s.asker_key(chat.0, user)?;
-            let open = s.open_ticket_of(&key)?;
-            Ok((key, open))
-        })
-        .await?;
+    let (key, open) = resident_and_open(app, chat, user).await?;
     if let Some(t) = open {
         if text.starts_with('/') && !tickets::asks_for_own_tickets(&text) {
             return Ok(false);
@@ -297,22 +326,11 @@ pub async fn ask_for_person(
 /// /human in a private chat.
 pub async fn human_command(bot: &Bot, msg: &Message, app: &Arc<App>) -> anyhow::Result<()> {
     let chat = msg.chat.id;
-    let Some(desk) = app.desk.clone() else {
-        send_text(bot, chat, "人工服务暂未开通。").await?;
+    let hint = "转人工请私聊我，您的问题只有工作人员能看到。";
+    let Some((desk, user)) = private_resident(bot, msg, app, hint).await? else {
         return Ok(());
     };
-    if !msg.chat.is_private() {
-        send_text(bot, chat, "转人工请私聊我，您的问题只有工作人员能看到。").await?;
-        return Ok(());
-    }
-    let Some(user) = msg.from.as_ref().map(|u| u.id.0) else {
-        return Ok(());
-    };
-    let key = resident_key(app, chat, user).await?;
-    let open = {
-        let key = key.clone();
-        app.kb.store().with(move |s| s.open_ticket_of(&key)).await?
-    };
+    let (key, open) = resident_and_open(app, chat, user).await?;
     if let Some(t) = open {
         let text = format!(
             "您的留言（工单 #{}）正在由工作人员处理，直接发消息即可补充；发送“结束人工对话”结束。",
@@ -747,8 +765,7 @@ pub async fn card_button(
         return Ok(Pressed::toast(EXPIRED));
     };
     let user = q.from.id.0;
-    let in_group = callback_chat(&q).0 == desk.settings.staff_chat;
-    if !in_group || !app.roles.is_staff(user) {
+    if !desk.staff_press(&q, &app.roles) {
         log::warn!("refused a ticket card button from someone who is not staff");
         return Ok(Pressed::toast("只有工作人员可以处理工单。"));
     }
@@ -855,18 +872,10 @@ pub async fn rate_button(
 
 /// /mytickets (or 我的留言) in a private chat.
 pub async fn own_command(bot: &Bot, msg: &Message, app: &Arc<App>) -> anyhow::Result<()> {
-    let chat = msg.chat.id;
-    if app.desk.is_none() {
-        send_text(bot, chat, "人工服务暂未开通。").await?;
-        return Ok(());
-    }
-    if !msg.chat.is_private() {
-        send_text(bot, chat, "请私聊我查看您的留言。").await?;
-        return Ok(());
-    }
-    let Some(user) = msg.from.as_ref().map(|u| u.id.0) else {
+    let hint = "请私聊我查看您的留言。";
+    let Some((_, user)) = private_resident(bot, msg, app, hint).await? else {
         return Ok(());
     };
-    let key = resident_key(app, chat, user).await?;
-    list_own(bot, chat, app, key).await
+    let key = resident_key(app, msg.chat.id, user).await?;
+    list_own(bot, msg.chat.id, app, key).await
 }
