@@ -182,6 +182,7 @@ fn detail_name(d: Detail) -> &'static str {
         Detail::Time => "具体时间",
         Detail::Place => "具体地点",
         Detail::Person => "具体人员",
+        Detail::Procedure => "怎么申请、办理",
     }
 }
 
@@ -189,13 +190,11 @@ fn detail_name(d: Detail) -> &'static str {
 /// and that what follows may be related, or (when only the match is in doubt) that it is the
 /// closest they say. Empty for `none` and for 更多 pages.
 pub fn lead(answer: &Answer) -> String {
-    if answer.items.first().is_none_or(|i| i.rank != 1) {
+    let Some(first) = answer.items.first().filter(|i| i.rank == 1) else {
         return String::new();
-    }
+    };
     // The bot's own documents are no report: a staff answer or an announcement says so.
-    if let Some(first) = answer.items.first()
-        && let Some(own) = own_document(&first.passage, &answer.scope)
-    {
+    if let Some(own) = own_document(&first.passage, &answer.scope) {
         let direct = answer.tier() == Match::Direct;
         return match (own, direct) {
             (Own::StaffAnswer, true) => "工作人员答复过这个问题：",
@@ -205,8 +204,16 @@ pub fn lead(answer: &Answer) -> String {
         }
         .to_owned();
     }
+    // A plan gives the year, though not the day: say which year's plan the passage is in.
+    let plan = dated_section(&first.passage, &answer.scope);
     if answer.tier() == Match::Direct {
-        return DIRECT_LEAD.to_owned();
+        // "When" answered by the plan the passage is in: say it is this year's work, no date.
+        return match plan {
+            Some(plan) if answer.grade.by_plan => {
+                format!("报告把这项工作列在“{plan}”里（没有写具体日期）：")
+            }
+            _ => DIRECT_LEAD.to_owned(),
+        };
     }
     let scope = scope_phrase(&answer.scope);
     let reasons = &answer.grade.reasons;
@@ -239,11 +246,6 @@ pub fn lead(answer: &Answer) -> String {
         Reason::MissingDetail(d) => Some(*d),
         _ => None,
     });
-    // A plan gives the year, though not the day: say which year's plan the passage is in.
-    let plan = answer
-        .items
-        .first()
-        .and_then(|i| dated_section(&i.passage, &answer.scope));
     let period = reasons.iter().find_map(|r| match r {
         Reason::OtherPeriod { asked, shown } => Some((*asked, *shown)),
         _ => None,
@@ -542,7 +544,12 @@ mod tests {
                 },
             }],
             grade: crate::grade::Grade {
-                tier: Match::Related,
+                tier: if reasons.is_empty() {
+                    Match::Direct
+                } else {
+                    Match::Related
+                },
+                by_plan: reasons.is_empty(),
                 reasons,
             },
             scope: std::sync::Arc::new(Scope {
@@ -574,6 +581,11 @@ mod tests {
         assert_eq!(lead(&related(&plan, partial)), CLOSEST_LEAD);
         let other = vec![Reason::OtherYear(2023), Reason::MissingDetail(Detail::Time)];
         assert!(lead(&related(&plan, other)).starts_with("这些报告讲的是北关区2024年的安排"));
+        // "When" answered by this year's plan: direct, and it says there is no date.
+        assert_eq!(
+            lead(&related(&plan, Vec::new())),
+            "报告把这项工作列在“2024年重点工作安排”里（没有写具体日期）："
+        );
     }
 
     #[test]

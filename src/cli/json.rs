@@ -38,6 +38,7 @@ enum WireDetail {
     Time,
     Place,
     Person,
+    Procedure,
 }
 
 impl From<Detail> for WireDetail {
@@ -48,6 +49,7 @@ impl From<Detail> for WireDetail {
             Detail::Time => WireDetail::Time,
             Detail::Place => WireDetail::Place,
             Detail::Person => WireDetail::Person,
+            Detail::Procedure => WireDetail::Procedure,
         }
     }
 }

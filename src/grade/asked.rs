@@ -23,6 +23,8 @@ pub enum Detail {
     Place,
     /// 谁, 叫啥名字: a person.
     Person,
+    /// 怎么申请, 要带啥材料: how to apply or what to bring, which work reports rarely say.
+    Procedure,
 }
 
 /// What a question asks about beyond its topic.
@@ -70,6 +72,36 @@ const CUES: &[(Detail, &[&str])] = &[
         ],
     ),
     (
+        Detail::Procedure,
+        &[
+            "怎么申请",
+            "咋申请",
+            "如何申请",
+            "怎样申请",
+            "去哪申请",
+            "在哪申请",
+            "哪里申请",
+            "怎么报名",
+            "咋报名",
+            "如何报名",
+            "怎么办理",
+            "咋办理",
+            "如何办理",
+            "怎么领",
+            "咋领",
+            "去哪领",
+            "啥材料",
+            "什么材料",
+            "哪些材料",
+            "啥手续",
+            "什么手续",
+            "哪些手续",
+            "申请条件",
+            "办理流程",
+            "申请流程",
+        ],
+    ),
+    (
         Detail::Time,
         &[
             "什么时候",
@@ -78,6 +110,7 @@ const CUES: &[(Detail, &[&str])] = &[
             "几时",
             "何时",
             "哪天",
+            "哪一天",
             "几号",
             "几月",
             "哪年",
@@ -137,10 +170,29 @@ const CUES: &[(Detail, &[&str])] = &[
 /// The detail a question asks for, by its cue words (`folded`: the question as
 /// [`crate::text::fold_for_match`] folds it).
 pub fn detail_asked(folded: &str) -> Option<Detail> {
-    let q = folded;
+    // 好几年 and 几乎 say "several" and "almost"; they ask for no number.
+    let q = folded.replace("好几", "").replace("几乎", "");
     CUES.iter()
         .find(|(_, cues)| cues.iter().any(|c| q.contains(c)))
         .map(|(d, _)| *d)
+}
+
+/// Whether a question asking when wants the day (几号, 哪一天, 几月几号), not only the year
+/// or season (啥时候能换).
+pub fn asks_day(folded: &str) -> bool {
+    [
+        "几号",
+        "哪天",
+        "哪一天",
+        "哪几天",
+        "几月",
+        "日期",
+        "具体时间",
+        "几点",
+        "哪日",
+    ]
+    .iter()
+    .any(|c| folded.contains(c))
 }
 
 /// What a question asks about: the detail, the places it names ([`places_in`]), years.
@@ -187,7 +239,7 @@ pub fn holds_detail(detail: Detail, window: &str, tagged: &[Tagged], known: &str
             numbers(window).any(|(_, unit)| !unit.starts_with(['年', '月', '日', '号']))
         }
         Detail::Time => {
-            numbers(window).any(|(_, unit)| unit.starts_with(['年', '月', '日', '号']))
+            numbers(window).any(|(_, unit)| is_date_unit(unit))
                 || [
                     "年底",
                     "年内",
@@ -202,6 +254,24 @@ pub fn holds_detail(detail: Detail, window: &str, tagged: &[Tagged], known: &str
                 .iter()
                 .any(|w| window.contains(w))
         }
+        Detail::Procedure => [
+            "材料",
+            "流程",
+            "手续",
+            "窗口",
+            "热线",
+            "电话",
+            "网址",
+            "官网",
+            "小程序",
+            "登录",
+            "申请条件",
+            "办理条件",
+            "报名条件",
+            "申领",
+        ]
+        .iter()
+        .any(|w| window.contains(w)),
         Detail::Place => tagged.iter().any(|Tagged { word: w, pos }| {
             // A named place of three characters or more, or a venue or road. A country, province
             // or city (中华人民共和国, 河南, 安阳市) says where something belongs, not where it is.
@@ -219,40 +289,43 @@ pub fn holds_detail(detail: Detail, window: &str, tagged: &[Tagged], known: &str
             *pos == Pos::Person
                 && (2..=4).contains(&w.chars().count())
                 && !known.contains(w.as_str())
-                && named_as_person(window, w)
+                && named_as_person(window, w, known)
         }),
     }
 }
 
+/// Whether the text after a number makes it a date or a year: 5月, 31日, 2024年, 6号; not a
+/// line, a building or a document's number (22号线, 3号楼, 1号文件).
+fn is_date_unit(unit: &str) -> bool {
+    if let Some(rest) = unit.strip_prefix('号') {
+        return !rest.starts_with(['线', '楼', '院', '房', '门', '馆', '文', '地', '机', '站']);
+    }
+    unit.starts_with(['年', '月', '日'])
+}
+
 /// Whether `name` stands in `window` as reports name a person: after a title or role (区长,
-/// 主任, 记者) or before 同志. A word the tagger takes for a name elsewhere is not one.
-fn named_as_person(window: &str, name: &str) -> bool {
+/// 主任) or before 同志. A word the tagger takes for a name elsewhere is not one, nor is a
+/// byline's (记者 张璐): who wrote an article is never what is asked.
+fn named_as_person(window: &str, name: &str, question: &str) -> bool {
     const TITLES: &[&str] = &[
-        "书记",
-        "主任",
-        "主席",
-        "区长",
-        "县长",
-        "市长",
-        "省长",
-        "局长",
-        "委员",
-        "代表",
-        "记者",
-        "通讯员",
-        "副",
-        "长",
-        "员",
-        "理事",
-        "秘书",
-        "主持",
+        "书记", "主任", "主席", "区长", "县长", "市长", "省长", "局长", "委员", "代表", "副", "长",
+        "员", "理事", "秘书", "主持",
     ];
+    // The office the question names (主席 of 政协北关区委员会主席是谁): the name must stand by it;
+    // a name by another office, or before 同志 alone, answers another question.
+    let asked: Vec<&str> = TITLES
+        .iter()
+        .copied()
+        .filter(|t| t.chars().count() >= 2 && question.contains(t))
+        .collect();
+    let titles: &[&str] = if asked.is_empty() { TITLES } else { &asked };
     window.match_indices(name).any(|(i, _)| {
         let before = &window[..i];
         let after = &window[i + name.len()..];
-        after.starts_with("同志")
-            || TITLES.iter().any(|t| {
+        (asked.is_empty() && after.starts_with("同志"))
+            || titles.iter().any(|t| {
                 before.ends_with(t)
+                    || after.starts_with(t)
                     || before
                         .strip_suffix(['、', '：', ':', ' '])
                         .is_some_and(|b| b.ends_with(t))

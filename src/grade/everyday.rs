@@ -1,8 +1,8 @@
 //! Requests from everyday life that a government's work reports never address: write me a
 //! poem, what is the weather tomorrow, which hot-pot place is good, how to free up a phone's
-//! memory, who won the match, what medicine to take. Words of a report can turn up in them
-//! (春天, 手机, 提高), so they would otherwise be shown "related" passages that have nothing
-//! to do with them. Cue phrases by kind of request, general to daily life and not to any
+//! memory, who won the match, what medicine to take, how to get a passport. Words of a report
+//! can turn up in them (春天, 手机, 提高, 办理), so they would otherwise be shown "related"
+//! passages that have nothing to do with them. Cue phrases by kind of request, general to daily life and not to any
 //! report; a question holding one is answered `none` unless a passage matches it nearly
 //! whole. Pure.
 
@@ -89,6 +89,21 @@ const CUES: &[&[&str]] = &[
     &["吃什么药", "吃啥药", "怎么减肥", "减肥", "失眠", "感冒了"],
     // Exam tips.
     &["四级", "六级", "考研", "雅思", "托福", "听力怎么"],
+    // One's own papers: how to get a passport, a visa, a licence or an identity card is the
+    // service desk's business, never a work report's.
+    &[
+        "护照",
+        "签证",
+        "港澳通行证",
+        "往来台湾",
+        "驾照",
+        "驾驶证",
+        "补办身份证",
+        "办身份证",
+        "换身份证",
+        "身份证丢",
+        "身份证过期",
+    ],
 ];
 
 /// Whether `folded` (the question as [`crate::text::fold_for_match`] folds it) is an
@@ -110,6 +125,8 @@ mod tests {
             "明天天气怎么样",
             "附近哪家火锅店好吃",
             "苹果手机内存满了怎么清理",
+            "护照怎么办理",
+            "身份证丢了咋补办",
         ] {
             assert!(everyday(q), "{q}");
         }
@@ -118,6 +135,7 @@ mod tests {
             "今年天然气管道改造多少公里",
             "空气质量啥时候能好点",
             "手机上能办社保吗",
+            "身份证跨省通办今年推进了吗",
         ] {
             assert!(!everyday(q), "{q}");
         }

@@ -69,7 +69,10 @@ impl Engine {
                 let Some(range) = to_text_range(b, b + m.len()) else {
                     continue;
                 };
-                let whole = bounds.binary_search(&range.start).is_ok()
+                // A word of two characters or more may also end a longer one: Chinese puts the
+                // head last, so 甲骨文篆刻博物馆 is a 博物馆 (大事 inside 重大事故 ends nothing).
+                let head = form.chars().count() >= 2;
+                let whole = (head || bounds.binary_search(&range.start).is_ok())
                     && bounds.binary_search(&range.end).is_ok();
                 let free = |v: &[Range<usize>]| {
                     !v.iter().any(|r| r.start < range.end && range.start < r.end)

@@ -141,6 +141,7 @@ impl Shown {
             anchors: &self.anchors,
             coverage: c.coverage,
             things: c.things,
+            known: c.known,
             score: c.score,
             window: &self.window,
             window_tags: &self.window_tags,

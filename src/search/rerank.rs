@@ -32,6 +32,9 @@ pub(super) struct Candidate {
     /// Share of the question's weighted things (the nouns the reports use) the passage holds;
     /// its coverage when the question names none.
     pub(super) things: f32,
+    /// Share of the weighted words the reports use at all that the passage holds: what a
+    /// passage could say of the question. 0 when the reports use none of its words.
+    pub(super) known: f32,
 }
 
 impl Engine {
@@ -60,10 +63,17 @@ impl Engine {
         for (i, (bm25, addr)) in found.into_iter().enumerate() {
             let mut covered = 0.0;
             let mut things = 0.0;
+            let (mut known, mut known_total) = (0.0, 0.0);
             let mut substantive = false;
             for w in words {
                 let credit = self.credit(&mut presence, i, w)?;
                 covered += credit * w.weight;
+                // A word no report uses counts only where it was found after all (by its parts
+                // or characters): no passage could hold it.
+                if w.idf > 0.0 || credit > 0.0 {
+                    known += credit * w.weight;
+                    known_total += w.weight;
+                }
                 if is_thing(w) {
                     things += credit * w.weight;
                 }
@@ -75,6 +85,11 @@ impl Engine {
             } else {
                 coverage
             };
+            let known = if known_total > 0.0 {
+                known / known_total
+            } else {
+                0.0
+            };
             let bonus = self.preference(&mut presence, i, route, &years)?;
             out.push(Candidate {
                 addr,
@@ -82,6 +97,7 @@ impl Engine {
                 score: coverage + 0.25 * (bm25 / max_bm25.max(f32::EPSILON)) + bonus,
                 substantive,
                 things,
+                known,
             });
         }
         out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.addr.cmp(&b.addr)));

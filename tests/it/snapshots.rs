@@ -96,7 +96,7 @@ async fn what_citizens_see() {
         ("none_everyday", "帮俺写个请假条 孩子发烧了"),
         ("related_no_amount", "购房补贴一套能补多少钱"),
         (
-            "related_colloquial",
+            "direct_when_by_plan",
             "俺家那小区老房子燃气管子都锈了看着就害怕啥时候能给换换",
         ),
         ("none_off_topic", "比特币现在多少钱一个"),
