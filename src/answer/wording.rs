@@ -208,11 +208,12 @@ pub fn lead(answer: &Answer) -> String {
     let plan = dated_section(&first.passage, &answer.scope);
     if answer.tier() == Match::Direct {
         // "When" answered by the plan the passage is in: say it is this year's work, no date.
-        return match plan {
-            Some(plan) if answer.grade.by_plan => {
-                format!("报告把这项工作列在“{plan}”里（没有写具体日期）：")
-            }
-            _ => DIRECT_LEAD.to_owned(),
+        return match (plan, first.passage.year) {
+            _ if !answer.grade.by_plan => DIRECT_LEAD.to_owned(),
+            (Some(plan), _) => format!("报告把这项工作列在“{plan}”里（没有写具体日期）："),
+            // A plan whose headings name no year (今年主要任务): the report's own year.
+            (None, Some(year)) => format!("报告把这项工作列在{year}年的安排里（没有写具体日期）："),
+            (None, None) => DIRECT_LEAD.to_owned(),
         };
     }
     let scope = scope_phrase(&answer.scope);
@@ -585,6 +586,12 @@ mod tests {
         assert_eq!(
             lead(&related(&plan, Vec::new())),
             "报告把这项工作列在“2024年重点工作安排”里（没有写具体日期）："
+        );
+        let mut undated = related("今年主要任务", Vec::new());
+        undated.items[0].passage.year = Some(2026);
+        assert_eq!(
+            lead(&undated),
+            "报告把这项工作列在2026年的安排里（没有写具体日期）："
         );
     }
 
