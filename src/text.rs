@@ -219,9 +219,43 @@ pub fn shorten(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Every 4-digit year (1900..=2100) written with 年 in `s` ("2025年"), in order.
+pub fn years_in(s: &str) -> Vec<i32> {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 4 < chars.len() {
+        if chars[i].is_ascii_digit()
+            && (i == 0 || !chars[i - 1].is_ascii_digit())
+            && chars[i + 1].is_ascii_digit()
+            && chars[i + 2].is_ascii_digit()
+            && chars[i + 3].is_ascii_digit()
+            && chars[i + 4] == '年'
+        {
+            let v = (chars[i] as i32 - 48) * 1000
+                + (chars[i + 1] as i32 - 48) * 100
+                + (chars[i + 2] as i32 - 48) * 10
+                + (chars[i + 3] as i32 - 48);
+            if (1900..=2100).contains(&v) {
+                out.push(v);
+            }
+            i += 5;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn years_are_four_digits_before_nian() {
+        assert_eq!(years_in("2025年和2026年，12345年"), vec![2025, 2026]);
+        assert_eq!(years_in("2023年北关区GDP，2023年"), vec![2023, 2023]);
+    }
 
     #[test]
     fn shortened_text_says_it_was_cut() {

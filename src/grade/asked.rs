@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::place::{Named, names_an_area, places_in, year_offset};
 use crate::knowledge::Scope;
-use crate::text::{Pos, Tagged};
+use crate::text::{Pos, Tagged, years_in};
 
 /// A kind of detail a question asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -201,28 +201,17 @@ pub fn asked(folded: &str, tagged: &[Tagged], scope: &Scope) -> Asked {
     Asked {
         detail: detail_asked(folded),
         places: places_in(folded, tagged, scope),
-        years: years_in(folded),
+        years: years_in(folded)
+            .into_iter()
+            .fold(Vec::new(), |mut seen, y| {
+                if !seen.contains(&y) {
+                    seen.push(y);
+                }
+                seen
+            }),
         year_offset: year_offset(folded),
         everyday: super::everyday::everyday(folded),
     }
-}
-
-/// Four-digit years followed by 年 ("2023年").
-fn years_in(text: &str) -> Vec<i32> {
-    let bytes = text.as_bytes();
-    let mut years = Vec::new();
-    for (i, _) in text.match_indices('年') {
-        let digits = i >= 4 && bytes[i - 4..i].iter().all(u8::is_ascii_digit);
-        let alone = i < 5 || !bytes[i - 5].is_ascii_digit();
-        if digits
-            && alone
-            && let Ok(y) = text[i - 4..i].parse::<i32>()
-            && !years.contains(&y)
-        {
-            years.push(y);
-        }
-    }
-    years
 }
 
 /// Whether `window` (the sentences around the matched words, folded) holds the detail.

@@ -27,10 +27,11 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::chars::{clen, is_cjk, trim, years_in};
+use super::chars::{clen, is_cjk, trim};
 use super::rules;
 use super::{Analysis, Para, analyze};
 use crate::knowledge::format::model::{Block, Props};
+use crate::text::years_in;
 
 /// Metadata derived from a report.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

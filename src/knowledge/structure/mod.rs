@@ -34,7 +34,7 @@ mod units;
 use serde::{Deserialize, Serialize};
 
 use crate::knowledge::format::model::Block;
-pub(crate) use chars::years_in;
+pub(crate) use crate::text::years_in;
 use chars::{
     cap_title, clen, ends_sentence, first_sentence, is_cjk, is_full_stop, strip_leading_dashes,
     trim,
