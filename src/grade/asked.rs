@@ -195,6 +195,44 @@ pub fn asks_day(folded: &str) -> bool {
     .any(|c| folded.contains(c))
 }
 
+/// Whether a question asks when something is finished or opens (建好, 修好, 开业, 通车, 能好点),
+/// not when it is done at all (啥时候建, 啥时候能换): a verb with its result, or an opening.
+pub fn asks_result(folded: &str) -> bool {
+    const RESULTS: &[&str] = &[
+        "好点",
+        "好些",
+        "变好",
+        "建好",
+        "修好",
+        "弄好",
+        "搞好",
+        "换好",
+        "治好",
+        "装好",
+        "建成",
+        "修成",
+        "完工",
+        "竣工",
+        "建完",
+        "修完",
+        "弄完",
+        "开业",
+        "开通",
+        "通车",
+        "投用",
+        "投入使用",
+        "招生",
+        "开放",
+        "开学",
+        "交付",
+        "入住",
+        "能用",
+        "用上",
+        "装上",
+    ];
+    RESULTS.iter().any(|r| folded.contains(r))
+}
+
 /// What a question asks about: the detail, the places it names ([`places_in`]), years.
 /// `folded` is the question as [`crate::text::fold_for_match`] folds it.
 pub fn asked(folded: &str, tagged: &[Tagged], scope: &Scope) -> Asked {

@@ -22,7 +22,7 @@ use serde::Serialize;
 
 use crate::text::{Tagged, fold_for_match};
 
-pub use asked::{Asked, Detail, asked, asks_day, detail_asked, holds_detail};
+pub use asked::{Asked, Detail, asked, asks_day, asks_result, detail_asked, holds_detail};
 pub use place::{Named, Route, route};
 pub use small_talk::{SmallTalk, small_talk};
 
@@ -254,20 +254,43 @@ fn holds(q: &Asking, c: &Shown) -> bool {
 }
 
 /// Whether `q` asks when, but not which day (啥时候能换, not 几号开幕), and `c` is in the part
-/// of its report that plans the report's own year (2024年重点工作安排 of a 2024 report) and
-/// commits to getting it done there (完成256个老旧小区燃气管道改造): what a report plans to
-/// finish in its year answers "when" as far as reports do. Work only pressed on with
-/// (加快推进北关区人民医院项目建设) says nothing of when it is done.
+/// of its report that plans the report's own year (2024年重点工作安排 of a 2024 report): what a
+/// report plans for its year is done that year, which answers "when" as far as reports do.
+/// When the question asks when something is finished or opens (建好, 开业, 能好点), the
+/// sentence must commit to the result (完成256个老旧小区燃气管道改造): work only pressed on
+/// (加快推进北关区人民医院项目建设) says when it is built, not when it is done.
 fn by_plan(q: &Asking, c: &Shown) -> bool {
     q.asked.detail == Some(Detail::Time)
         && !asks_day(q.folded)
         && c.period.is_some()
         && c.period == c.year
-        && commits(c.window)
+        && (!asks_result(q.folded) || marked_sentences(c).any(commits))
 }
 
-/// Whether the sentences `window` (folded) commit to a result within the plan's year.
-fn commits(window: &str) -> bool {
+/// The sentences of `c` that hold a whole-word mark of the question's words, each once.
+fn marked_sentences<'a>(c: &Shown<'a>) -> impl Iterator<Item = &'a str> {
+    let text = c.text;
+    let ends = |i: usize| {
+        text[..i]
+            .rfind(['。', '；', '！', '？'])
+            .map_or(0, |j| j + 3)
+    };
+    let mut starts: Vec<usize> = c
+        .marks
+        .iter()
+        .map(|m| ends(m.start.min(text.len())))
+        .collect();
+    starts.dedup();
+    starts.into_iter().map(move |s| {
+        let rest = &text[s..];
+        &rest[..rest
+            .find(['。', '；', '！', '？'])
+            .map_or(rest.len(), |e| e + 3)]
+    })
+}
+
+/// Whether `sentence` commits to a result within the plan's year.
+fn commits(sentence: &str) -> bool {
     const DONE: &[&str] = &[
         "完成",
         "建成",
@@ -287,7 +310,7 @@ fn commits(window: &str) -> bool {
         "年内",
         "全覆盖",
     ];
-    DONE.iter().any(|w| window.contains(w))
+    DONE.iter().any(|w| sentence.contains(w))
 }
 
 /// Whether a candidate covering `coverage` may go first for giving the detail asked for, the
@@ -448,6 +471,8 @@ mod tests {
         assert!(commits("完成256个老旧小区燃气管道改造更新"));
         assert!(!commits("加快推进北关区人民医院项目建设"));
         assert!(asks_day("两会几号开幕") && !asks_day("燃气管子啥时候能换"));
+        assert!(asks_result("医院啥时候建好") && asks_result("空气啥时候能好点"));
+        assert!(!asks_result("人民医院什么时候建") && !asks_result("燃气管子啥时候能换"));
         // A byline names who wrote the article, not who holds an office.
         assert!(!holds_detail(
             Detail::Person,

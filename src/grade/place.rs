@@ -199,7 +199,14 @@ fn relative_places(folded: &str, scope: &Scope) -> Vec<Named> {
                 .filter(|p| p.ends_with('市'))
         });
         let Some(home) = home else { continue };
-        if let Some((w, start)) = words.iter().find_map(|w| Some((w, folded.find(w)?))) {
+        // Where someone goes (看病老得跑市里, 去省里办事) is no place asked about.
+        let asked_about = |w: &&str| {
+            folded
+                .match_indices(*w)
+                .map(|(i, _)| i)
+                .find(|&i| !folded[..i].ends_with(['跑', '去', '到', '进', '往', '回', '赶']))
+        };
+        if let Some((w, start)) = words.iter().find_map(|w| Some((w, asked_about(w)?))) {
             out.push(Named {
                 name: home.to_owned(),
                 level: Some(*level),
@@ -471,6 +478,9 @@ mod tests {
         assert_eq!(names("咱河南今年育儿补贴"), ["河南省"]);
         assert_eq!(names("省里今年育儿补贴"), ["河南省"]);
         assert_eq!(names("区里的人才公寓"), ["北关区"]);
+        assert_eq!(names("市里的医院"), ["安阳市"]);
+        assert_eq!(names("看病老得跑市里 咱区自己的医院"), ["北关区"]);
+        assert_eq!(names("去省里办事 省里今年育儿补贴"), ["河南省"]);
         assert_eq!(names("北关今年修几条路"), ["北关区"]);
         assert_eq!(names("阿拉上海保障房"), ["上海市"]);
         assert_eq!(names("咱川今年"), ["四川省"]);
