@@ -2,9 +2,9 @@
 //! poem, what is the weather tomorrow, which hot-pot place is good, how to free up a phone's
 //! memory, who won the match, what medicine to take, how to get a passport. Words of a report
 //! can turn up in them (春天, 手机, 提高, 办理), so they would otherwise be shown "related"
-//! passages that have nothing to do with them. Cue phrases by kind of request, general to daily life and not to any
-//! report; a question holding one is answered `none` unless a passage matches it nearly
-//! whole. Pure.
+//! passages that have nothing to do with them. Cue phrases by kind of request, general to daily
+//! life and not to any report; a question holding one is answered `none` unless a passage
+//! matches it nearly whole. Pure.
 
 /// Cue phrases of everyday requests, by kind.
 const CUES: &[&[&str]] = &[

@@ -267,26 +267,13 @@ fn by_plan(q: &Asking, c: &Shown) -> bool {
         && (!asks_result(q.folded) || marked_sentences(c).any(commits))
 }
 
-/// The sentences of `c` that hold a whole-word mark of the question's words, each once.
+/// The sentences of `c` ([`crate::text::sentences`]) that hold a whole-word mark of the
+/// question's words.
 fn marked_sentences<'a>(c: &Shown<'a>) -> impl Iterator<Item = &'a str> {
-    let text = c.text;
-    let ends = |i: usize| {
-        text[..i]
-            .rfind(['。', '；', '！', '？'])
-            .map_or(0, |j| j + 3)
-    };
-    let mut starts: Vec<usize> = c
-        .marks
-        .iter()
-        .map(|m| ends(m.start.min(text.len())))
-        .collect();
-    starts.dedup();
-    starts.into_iter().map(move |s| {
-        let rest = &text[s..];
-        &rest[..rest
-            .find(['。', '；', '！', '？'])
-            .map_or(rest.len(), |e| e + 3)]
-    })
+    let (text, marks) = (c.text, c.marks);
+    crate::text::sentences(text)
+        .filter(|s| marks.iter().any(|m| m.start < s.end && s.start < m.end))
+        .map(move |s| &text[s])
 }
 
 /// Whether `sentence` commits to a result within the plan's year.
@@ -369,6 +356,7 @@ pub fn grade(q: &Asking, best: &Shown, next: Option<(f32, Option<Shown>)>) -> Gr
     });
     let period = other_period(q, best);
     let held = holds(q, best);
+    let plan = !held && by_plan(q, best);
     let evidence = Evidence {
         period,
         coverage: best.coverage,
@@ -377,8 +365,8 @@ pub fn grade(q: &Asking, best: &Shown, next: Option<(f32, Option<Shown>)>) -> Gr
         substantive: true,
         clear,
         whole,
-        detail_found: held || by_plan(q, best),
-        by_plan: !held && by_plan(q, best),
+        detail_found: held || plan,
+        by_plan: plan,
     };
     decide(q.asked, q.route, &evidence)
 }
